@@ -1,0 +1,48 @@
+# castline — the two commands: `make run` (process the sample seeds) and `make test`.
+# Both set themselves up: Debian packages, .venv, pip install with extras.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+EXTRAS ?= audio,dev
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma := ,
+DEBIAN_PACKAGES := ffmpeg espeak-ng sox chromium postgresql
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test serve setup system lint bench clean
+
+run: setup ## Process every sample seed end to end into data/output/
+	$(VENV)/bin/castline batch seeds/manifest.yaml --out data/output
+
+test: setup ## Run the test suite
+	$(PY) -m pytest -q -ra
+
+serve: setup ## Prefect server + UI on 127.0.0.1:4200, serving the deployments
+	$(VENV)/bin/castline serve
+
+lint: setup
+	$(VENV)/bin/ruff check castline flows tests bench
+
+bench: setup
+	$(PY) bench/text.py
+
+setup: system $(STAMP)
+
+system:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache

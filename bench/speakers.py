@@ -1,0 +1,219 @@
+"""Evaluate text-only speaker attribution on the dev set; prints a table.
+
+Run: ``.venv/bin/python bench/speakers.py [--no-hint] [--rebuild] [--show NAME]``
+
+The dev set (``bench/devset/*.json``) holds dialogues with known turns:
+
+* ``notebook-*.json`` — the labelled dialogues of
+  ``seeds/producer-notebook.labelled.txt`` (``Name: text`` runs and
+  ``Name HH:MM:SS`` blocks), rebuilt by ``--rebuild`` (or when missing);
+* the rest — interviews written for this bench in several styles (long
+  answers, rapid back-and-forth, a three-person panel, a talkative host).
+
+Each dialogue is stripped of labels and re-wrapped into ~45-word ASR-like lines
+that ignore turn boundaries, attributed with
+:func:`castline.diarize.attribute_speakers`, and scored per word with
+:mod:`castline.diarize.evaluate` beside the majority-speaker baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from castline.diarize import attribute_speakers  # noqa: E402
+from castline.diarize.evaluate import (  # noqa: E402
+    change_f1,
+    episode_word_labels,
+    majority_baseline,
+    role_accuracy,
+    word_accuracy,
+)
+from castline.model import Episode, Speaker, Turn  # noqa: E402
+from castline.text import SPEAKING_RATE_WPS  # noqa: E402
+
+DEVSET = ROOT / "bench" / "devset"
+NOTEBOOK = ROOT / "seeds" / "producer-notebook.labelled.txt"
+
+# The notebook mixes dialogue excerpts with unrelated notes; these line ranges
+# (1-based, inclusive) are its dialogues. Line 18 is an unlabelled question that
+# the transcript gives to the interviewer (its answer follows on line 19).
+NOTEBOOK_DIALOGUES = {
+    "notebook-turck-douglas": {"lines": (7, 21), "overrides": {18: "Matt Turck"}},
+    "notebook-handmer-power": {"lines": (24, 33), "overrides": {}},
+    "notebook-handmer-turbines": {"lines": (35, 42), "overrides": {}},
+    "notebook-bollard": {"lines": (44, 48), "overrides": {}},
+}
+NOTEBOOK_HOSTS = {"Matt Turck", "Dwarkesh Patel"}
+
+_COLON = re.compile(r"^([A-Z][\w.'’ -]{1,40}?):\s+(.*)$")
+_HEADER = re.compile(r"^([A-Z][\w.'’ -]{1,40}?)\s+\d{1,2}:\d{2}:\d{2}\s*$")
+
+
+def build_notebook_devset() -> list[Path]:
+    """Write the notebook's labelled dialogues as dev-set JSON files."""
+    lines = NOTEBOOK.read_text(encoding="utf-8").splitlines()
+    written = []
+    for name, spec in NOTEBOOK_DIALOGUES.items():
+        first, last = spec["lines"]
+        turns: list[dict] = []
+        current = None
+        for number in range(first, last + 1):
+            line = lines[number - 1].strip()
+            if not line:
+                continue
+            text = line
+            if m := _HEADER.match(line):
+                current = m.group(1)
+                continue
+            if m := _COLON.match(line):
+                current, text = m.group(1), m.group(2)
+            speaker = spec["overrides"].get(number, current)
+            if turns and turns[-1]["speaker"] == speaker:
+                turns[-1]["text"] += " " + text
+            else:
+                turns.append({"speaker": speaker, "text": text})
+        people = list(dict.fromkeys(t["speaker"] for t in turns))
+        data = {
+            "name": name,
+            "style": f"producer notebook, lines {first}-{last}",
+            "speakers": [{"name": p, "role": "host" if p in NOTEBOOK_HOSTS else "guest"} for p in people],
+            "turns": turns,
+        }
+        path = DEVSET / f"{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def asr_episode(data: dict, *, line_words: int = 45) -> tuple[Episode, list[str], list[str]]:
+    """An unlabelled episode of ~``line_words``-word lines, plus per-word truth."""
+    roles = {s["name"]: s["role"] for s in data["speakers"]}
+    words: list[str] = []
+    labels: list[str] = []
+    for turn in data["turns"]:
+        for word in turn["text"].split():
+            words.append(word)
+            labels.append(turn["speaker"])
+    turns = []
+    clock = 0.0
+    # Vary the line length a little, as ASR chunking does.
+    sizes = [line_words - 8, line_words + 5, line_words, line_words + 9, line_words - 4]
+    i = 0
+    k = 0
+    while i < len(words):
+        size = sizes[k % len(sizes)]
+        chunk = " ".join(words[i : i + size])
+        duration = len(chunk.split()) / SPEAKING_RATE_WPS
+        turns.append(Turn(None, clock, clock + duration, chunk, chunk))
+        clock += duration
+        i += size
+        k += 1
+    episode = Episode(title=data["name"], slug=data["name"], turns=turns, times_estimated=True)
+    return episode, labels, [roles[s] for s in labels]
+
+
+def evaluate_item(data: dict, *, hint: bool = True) -> dict:
+    """Attribute one dev dialogue and score it; returns a row of metrics."""
+    episode, ref, ref_roles = asr_episode(data)
+    speakers = (
+        [Speaker(f"S{i + 1}", s["name"], s["role"]) for i, s in enumerate(data["speakers"])] if hint else None
+    )
+    attribute_speakers(episode, speakers=speakers)
+    hyp, hyp_roles = episode_word_labels(episode)
+    hyp = [str(h) for h in hyp]
+    base = majority_baseline(ref, ref_roles)
+    return {
+        "name": data["name"],
+        "words": len(ref),
+        "speakers": len(set(ref)),
+        "found": len(set(hyp)),
+        "acc": word_accuracy(ref, hyp),
+        "base_acc": base["word_accuracy"],
+        "f1": change_f1(ref, hyp),
+        "base_f1": base["change_f1"],
+        "role": role_accuracy(ref_roles, hyp_roles),
+        "base_role": base["role_accuracy"],
+        "episode": episode,
+    }
+
+
+def load_devset(*, rebuild: bool = False) -> list[dict]:
+    """All dev dialogues, building the notebook ones when missing."""
+    if rebuild or not any(DEVSET.glob("notebook-*.json")):
+        build_notebook_devset()
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(DEVSET.glob("*.json"))]
+
+
+def run(*, hint: bool = True, rebuild: bool = False) -> list[dict]:
+    """Evaluate every dev dialogue; returns the rows (last one is the total)."""
+    rows = [evaluate_item(d, hint=hint) for d in load_devset(rebuild=rebuild)]
+    words = sum(r["words"] for r in rows)
+    matched = sum(r["f1"].matched for r in rows)
+    n_ref = sum(r["f1"].reference for r in rows)
+    n_hyp = sum(r["f1"].hypothesis for r in rows)
+    p = matched / n_hyp if n_hyp else 0.0
+    r = matched / n_ref if n_ref else 0.0
+    total_f1 = 2 * p * r / (p + r) if p + r else 0.0
+    rows.append(
+        {
+            "name": "ALL (word-weighted; change F1 pooled)",
+            "words": words,
+            "speakers": "",
+            "found": "",
+            "acc": sum(r["acc"] * r["words"] for r in rows) / words,
+            "base_acc": sum(r["base_acc"] * r["words"] for r in rows) / words,
+            "f1": type(rows[0]["f1"])(p, r, total_f1, n_ref, n_hyp, matched),
+            "base_f1": 0.0,
+            "role": sum(r["role"] * r["words"] for r in rows) / words,
+            "base_role": sum(r["base_role"] * r["words"] for r in rows) / words,
+        }
+    )
+    return rows
+
+
+def print_table(rows: list[dict], title: str) -> None:
+    """Print the metrics table."""
+    print(title)
+    header = (
+        f"{'dialogue':40} {'words':>6} {'spk':>3} {'hyp':>3}  {'word acc':>8} {'base':>5}"
+        f"  {'chg F1':>6} {'P':>5} {'R':>5} {'base':>5}  {'role':>5} {'base':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        f = r["f1"]
+        print(
+            f"{r['name'][:40]:40} {r['words']:>6} {r['speakers']!s:>3} {r['found']!s:>3}"
+            f"  {r['acc']:8.3f} {r['base_acc']:5.2f}  {f.f1:6.3f} {f.precision:5.2f}"
+            f" {f.recall:5.2f} {r['base_f1']:5.2f}  {r['role']:5.3f} {r['base_role']:5.2f}"
+        )
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-hint", action="store_true", help="attribute without names/roles")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the notebook dev files")
+    parser.add_argument("--show", help="print the attributed turns of one dialogue")
+    args = parser.parse_args()
+    modes = [False] if args.no_hint else [True, False]
+    for hint in modes:
+        rows = run(hint=hint, rebuild=args.rebuild)
+        print_table(rows, f"\nspeaker attribution, {'with' if hint else 'without'} speakers hint")
+        if args.show:
+            for r in rows:
+                if r["name"] == args.show:
+                    ep = r["episode"]
+                    for t in ep.turns:
+                        print(f"  [{ep.speaker_name(t.speaker)} {t.confidence:.2f}] {t.verbatim}")
+
+
+if __name__ == "__main__":
+    main()

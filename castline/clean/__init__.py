@@ -1,0 +1,175 @@
+"""Readable-standard editing: every change from verbatim to text is an :class:`Edit`.
+
+>>> from castline.model import Episode, Turn
+>>> ep = Episode(title="t", slug="t", turns=[Turn(None, 0, 5, "", "um, so we we built it")])
+>>> clean_episode(ep).turns[0].text
+'So we built it.'
+
+Passes, in order, over each turn's word units: fillers, discourse markers,
+false starts, repeats (then punctuation/capitals around what was removed),
+glossary repairs, run-on sentence breaks, final period, sentence case,
+paragraphs; whitespace is normalised when the text is rendered. Reverting is
+reading ``Turn.verbatim``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from castline.clean.casing import (
+    build_case_lexicon,
+    mark_final_period,
+    mark_runon_breaks,
+    mark_sentence_case,
+)
+from castline.clean.disfluency import (
+    mark_discourse,
+    mark_false_starts,
+    mark_fillers,
+    mark_repeats,
+    repair_deletions,
+)
+from castline.clean.glossary import (
+    compile_glossary,
+    load_glossary,
+    mark_glossary,
+    suggest_glossary,
+)
+from castline.clean.paragraphs import mark_paragraphs
+from castline.clean.units import KIND_PRIORITY, apply_edits, kept, render, tokenize
+from castline.clean.words import FUNCTION_WORDS, is_common_word
+from castline.model import Edit, Episode, Turn
+
+__all__ = [
+    "EDIT_KINDS",
+    "apply_edits",
+    "clean_episode",
+    "clean_turn",
+    "edits_of",
+    "load_glossary",
+    "suggest_glossary",
+]
+
+#: Every kind of edit this stage records.
+EDIT_KINDS = KIND_PRIORITY
+
+_SENTENCE_END = (".", "?", "!", "…")
+#: Words a sentence cannot end on: a chunk ending with one runs on into the next.
+_OPEN_ENDINGS = frozenset(
+    """a an the and but or of to in on at by for with from as into than that which who whose
+    is are was were be been my your our their his her its if because when while whether
+    very really just like""".split()
+)
+
+
+def _ends_with_sentence_mark(text: str) -> bool:
+    return text.rstrip().rstrip("\"'”’)]}*").endswith(_SENTENCE_END)
+
+
+def _carries_on(turn: Turn, following: Turn | None, lexicon: dict[str, str]) -> bool:
+    """True when ``following`` carries on ``turn``'s sentence (one ASR chunk split mid-way).
+
+    ASR chunks end with terminal punctuation where the sentence ended; without it
+    the sentence usually goes on, unless the next chunk opens with a capitalised
+    everyday word ("And then ..."), which marks a new sentence.
+    """
+    if following is None or following.speaker != turn.speaker:
+        return False
+    if _ends_with_sentence_mark(turn.verbatim) or not turn.verbatim.strip():
+        return False
+    head, tail = tokenize(following.verbatim), tokenize(turn.verbatim)
+    if not head or not tail:
+        return False
+    first, last = head[0], tail[-1]
+    if not first.core[:1].isupper():
+        return True
+    if last.trail or last.lower in _OPEN_ENDINGS:
+        return True  # "at the end of the day," / "the customers ask for the"
+    word = first.core
+    return word == "I" or word.startswith(("I'", "I’")) or (
+        not is_common_word(word) or word.lower() in lexicon
+    )
+
+
+def _repeats_across(turn: Turn, following: Turn) -> bool:
+    """The chunk ends with the word the next chunk starts with ("that is" / "is by ...")."""
+    tail, head = tokenize(turn.verbatim), tokenize(following.verbatim)
+    if not tail or not head or tail[-1].trail or not tail[-1].deletable:
+        return False
+    word = tail[-1].lower
+    return word == head[0].lower and word in FUNCTION_WORDS and word not in ("that", "had")
+
+
+def clean_turn(
+    turn: Turn,
+    turn_index: int,
+    *,
+    glossary=(),
+    continues: bool = False,
+    continued: bool = False,
+    lexicon: dict[str, str] | None = None,
+    drop_last_word: bool = False,
+) -> tuple[str, list[Edit]]:
+    """Edit one turn; returns its readable text and the edits that produce it.
+
+    ``continues``: the turn carries on the previous turn's sentence (no capital
+    at its start); ``continued``: the next turn carries this one's sentence on
+    (no final period); ``drop_last_word``: the last word is repeated as the next
+    turn's first. ``glossary`` is a list of compiled terms.
+    """
+    units = tokenize(turn.verbatim)
+    if units:
+        if drop_last_word and len(units) > 1:
+            units[-1].delete("repeat")
+        mark_fillers(units)
+        # repeats before discourse markers: "you, you know," is a stutter then a marker
+        mark_repeats(units)
+        mark_discourse(units, continues=continues)
+        mark_false_starts(units, continues=continues)
+        # and again, for repeats that removing a marker exposed: "we, you know, we"
+        mark_repeats(units)
+        if not kept(units):
+            # a turn that is nothing but hesitation stays as spoken
+            for unit in units:
+                unit.deleted = None
+        repair_deletions(units, continues=continues)
+        mark_glossary(units, glossary, continues=continues)
+        mark_runon_breaks(units)
+        mark_final_period(units, continued=continued)
+        mark_sentence_case(units, continues=continues, lexicon=lexicon)
+        mark_paragraphs(units)
+    return render(turn, units, turn_index)
+
+
+def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
+    """Set every turn's readable ``text`` and replace ``episode.edits`` with the edits made.
+
+    ``glossary`` lists correct spellings of names and terms ("Eiso Kant",
+    "DeepSeek"); near misses in the transcript are repaired to them.
+    """
+    terms = compile_glossary(glossary)
+    lexicon = build_case_lexicon([turn.verbatim for turn in episode.turns])
+    edits: list[Edit] = []
+    turns = episode.turns
+    carries = [_carries_on(turn, turns[i + 1] if i + 1 < len(turns) else None, lexicon)
+               for i, turn in enumerate(turns)]
+    for index, turn in enumerate(turns):
+        continued = carries[index]
+        text, turn_edits = clean_turn(
+            turn,
+            index,
+            glossary=terms,
+            continues=index > 0 and carries[index - 1],
+            continued=continued,
+            lexicon=lexicon,
+            drop_last_word=continued and _repeats_across(turn, turns[index + 1]),
+        )
+        turn.text = text
+        edits.extend(turn_edits)
+    episode.edits = edits
+    return episode
+
+
+def edits_of(episode: Episode, turn_index: int) -> list[Edit]:
+    """The edits of one turn, in text order."""
+    return sorted((e for e in episode.edits if e.turn == turn_index), key=lambda e: e.start)

@@ -1,0 +1,329 @@
+"""Disfluency passes: fillers, discourse markers, repeats and false starts.
+
+Each pass marks units deleted (with its edit kind). The rules are deliberately
+conservative: a marker is removed only where punctuation or position shows it
+is parenthetical ("So, you know, we ..."), never where it carries meaning
+("you know what I said", "I like it", "what kind of model").
+"""
+
+from __future__ import annotations
+
+import re
+
+from castline.clean.units import Unit, ends_sentence, kept
+from castline.clean.words import (
+    AUXILIARIES,
+    CONJUNCTIONS,
+    CONTRACTIONS,
+    FUNCTION_WORDS,
+    SUBJECT_PRONOUNS,
+)
+
+__all__ = [
+    "mark_discourse",
+    "mark_false_starts",
+    "mark_fillers",
+    "mark_repeats",
+    "repair_deletions",
+]
+
+_FILLER_RE = re.compile(r"^(?:u+h+|u+h*m+|e+r+m*|e+h+|a+h+|h+m+|m{2,}|hm+)$", re.IGNORECASE)
+#: Words whose doubling is emphasis or grammar ("very, very", "that that", "had had").
+_KEEP_DOUBLED = frozenset(
+    "that had very really so much many no yes yeah bye ha far long more too well".split()
+)
+_CLAUSE_NOUNS = frozenset(
+    "what where how why who thing problem question point issue reason truth fact idea".split()
+)
+#: Words after which "kind of" / "sort of" is a hedge rather than a noun phrase.
+_HEDGE_PREVIOUS = (
+    SUBJECT_PRONOUNS
+    | AUXILIARIES
+    | (CONTRACTIONS - {"what's", "let's"})
+    | frozenset("just really also actually still to and but so then get gets got".split())
+)
+_NOUN_AFTER_KIND = frozenset("thing things stuff person people way of".split())
+#: Articles and possessives never end a phrase: "a, an engine" is an abandoned start.
+_DANGLING = frozenset("a an the my your our their his its".split())
+_DANGLING_SUBJECT = frozenset(
+    """it's we're i'm they're you're he's she's there's that's we've i've they've you've
+    we'll i'll they'll i'd we'd let's""".split()
+)
+_FALSE_START_AUX = frozenset("was were am are have had will would can could should do did".split())
+_RESTART_WORDS = SUBJECT_PRONOUNS | _DANGLING_SUBJECT | frozenset(
+    "yes no yeah the a this that there so well what how why when if".split()
+)
+_CLAUSE_SUBJECTS = SUBJECT_PRONOUNS | _DANGLING_SUBJECT
+_IDIOM_LINKS = frozenset("to by for after on in and".split())
+_ASIDES = frozenset(
+    {("i", "think"), ("i", "guess"), ("i", "mean"), ("i", "believe"), ("i", "suppose"),
+     ("you", "know"), ("i'd", "say"), ("let's", "say"), ("if", "you"), ("as", "i")}
+)
+_WH_WORDS = frozenset("what where how who which whatever whoever".split())
+
+
+def _sentence_start(units: list[Unit], order: list[int], k: int, continues: bool) -> bool:
+    if k == 0:
+        return not continues
+    return ends_sentence(units[order[k - 1]], output=False)
+
+
+def _clause_start(units: list[Unit], order: list[int], k: int, continues: bool) -> bool:
+    """True at a sentence start, after a comma-like mark, or after a bare conjunction."""
+    if k == 0:
+        return True
+    previous = units[order[k - 1]]
+    if ends_sentence(previous, output=False) or previous.trail[-1:] in (",", ";", ":", "—", "–"):
+        return True
+    return previous.lower in CONJUNCTIONS and not previous.trail
+
+
+def mark_fillers(units: list[Unit]) -> None:
+    """Delete hesitation sounds: uh, um, er, ah, hmm, mm (and their stretched spellings)."""
+    for unit in units:
+        if unit.deleted is None and unit.deletable and _FILLER_RE.match(unit.core):
+            unit.delete("filler")
+
+
+def mark_discourse(units: list[Unit], *, continues: bool = False) -> None:
+    """Delete parenthetical "you know", "I mean", "like", hedging "kind of"/"sort of", tag "right?"."""
+    order = kept(units)
+    n = len(order)
+    for k in range(n):
+        unit = units[order[k]]
+        word = unit.lower
+        nxt = units[order[k + 1]] if k + 1 < n else None
+        prev = units[order[k - 1]] if k > 0 else None
+        if unit.deleted is not None or not unit.deletable:
+            continue
+        if word == "you" and nxt is not None and nxt.lower == "know" and not unit.trail:
+            if not nxt.deletable:
+                continue
+            trail = nxt.trail
+            if trail.startswith(",") and _clause_start(units, order, k, continues):
+                unit.delete("discourse")
+                nxt.delete("discourse")
+            elif trail[:1] in ("?", ".") and prev is not None and prev.trail.endswith(","):
+                unit.delete("discourse")
+                nxt.delete("discourse")
+        elif word == "i" and nxt is not None and nxt.lower == "mean" and not unit.trail:
+            if nxt.deletable and nxt.trail.startswith(",") and _clause_start(
+                units, order, k, continues
+            ):
+                unit.delete("discourse")
+                nxt.delete("discourse")
+        elif word == "like" and unit.trail == ",":
+            if nxt is not None and nxt.core[:1].isdigit():
+                continue  # "like, 128,000": an approximation, not a filler
+            if k + 1 < n and (
+                _sentence_start(units, order, k, continues)
+                or (prev is not None and prev.trail.endswith(","))
+                or (prev is not None and prev.lower in CONJUNCTIONS and not prev.trail)
+            ):
+                unit.delete("discourse")
+        elif word in ("kind", "sort") and nxt is not None and nxt.lower == "of" and not unit.trail:
+            after = units[order[k + 2]] if k + 2 < n else None
+            if (
+                prev is not None
+                and not prev.trail
+                and prev.lower in _HEDGE_PREVIOUS
+                and after is not None
+                and after.lower not in _NOUN_AFTER_KIND
+                and nxt.deletable
+                and nxt.trail in ("", ",")
+            ):
+                unit.delete("discourse")
+                nxt.delete("discourse")
+        elif word == "right" and unit.trail[:1] in ("?", "."):
+            # a tag at the very end of a turn may be a real question to the other speaker
+            if k + 1 < n and prev is not None and prev.trail.endswith(","):
+                unit.delete("discourse")
+
+
+def _parenthetical_follows(units: list[Unit], order: list[int], k: int) -> bool:
+    """True when a short aside set off by a comma follows position ``k`` ("I think,", "in a way,")."""
+    following = [units[i] for i in order[k + 1 : k + 4]]
+    words = [u.lower for u in following]
+    if tuple(words[:2]) in _ASIDES:
+        return True
+    return any(u.trail.startswith(",") for u in following)
+
+
+def mark_false_starts(units: list[Unit], *, continues: bool = False) -> None:
+    """Delete abandoned starts such as "It's, yes, of course" or "we built a, an engine".
+
+    Only a comma written right after the fragment counts (a comma left by a removed
+    "uh" does not), and never before an aside such as "I think,".
+    """
+    order = kept(units)
+    n = len(order)
+    for k in range(n - 1):
+        unit = units[order[k]]
+        nxt = units[order[k + 1]]
+        if unit.deleted is not None or unit.trail != "," or not unit.deletable:
+            continue
+        if order[k + 1] != order[k] + 1 or nxt.is_punct:
+            continue  # something was removed in between: "the, um, results" keeps "the"
+        if nxt.lower == unit.lower:
+            continue  # a plain repeat; that pass handles it
+        word = unit.lower
+        prev = units[order[k - 1]] if k > 0 else None
+        restart = nxt.lower in _RESTART_WORDS
+        if word in _DANGLING:
+            # "in his, I think it was ..." is an aside, not a new noun phrase
+            if tuple(u.lower for u in units[order[k + 1] : order[k + 1] + 2]) not in _ASIDES:
+                unit.delete("false_start")
+        elif word in _DANGLING_SUBJECT:
+            if prev is not None and prev.lower in _WH_WORDS:
+                continue
+            if not _clause_start(units, order, k, continues):
+                continue
+            if nxt.lower in ("yes", "no", "yeah") or not _parenthetical_follows(units, order, k):
+                unit.delete("false_start")
+        elif (
+            word in SUBJECT_PRONOUNS - {"it", "you"}
+            and restart
+            and nxt.lower not in ("the", "a", "an", word)
+            and _clause_start(units, order, k, continues)
+            and not _parenthetical_follows(units, order, k)
+        ):
+            unit.delete("false_start")  # "So we, there can be ..."
+        elif (
+            word in _FALSE_START_AUX
+            and prev is not None
+            and prev.lower in SUBJECT_PRONOUNS
+            and not prev.trail
+            and prev.deletable
+            and restart
+            and _clause_start(units, order, k - 1, continues)
+        ):
+            prev.delete("false_start")
+            unit.delete("false_start")
+
+
+def _repeat_allowed(phrase: list[str], units: list[Unit], order: list[int], k: int) -> bool:
+    width = len(phrase)
+    after = units[order[k + 2 * width]].lower if k + 2 * width < len(order) else None
+    if (phrase[-1], after) in (("you", "know"), ("i", "mean")) and not units[
+        order[k + width - 1]
+    ].trail:
+        return False  # "make you, you know, hate": the second copy opens a marker
+    if width == 2 and phrase[0] not in FUNCTION_WORDS and phrase[1] in _IDIOM_LINKS:
+        return False  # "end to end to": "X to X" idioms (end to end, face to face)
+    if len(phrase) == 1:
+        word = phrase[0]
+        if word not in FUNCTION_WORDS or word in _KEEP_DOUBLED:
+            return False
+        if word in ("is", "was"):
+            # "what it is is ..." is grammatical
+            context = {units[i].lower for i in order[max(0, k - 6) : k]}
+            return not context & _CLAUSE_NOUNS
+        return True
+    if all(word in _KEEP_DOUBLED for word in phrase):
+        return False
+    if all(word in FUNCTION_WORDS for word in phrase):
+        return True
+    # a repeated phrase with content words is a stutter only when short and unpunctuated
+    # ("in our in our"); "on top, on top" and "looks good to me, looks good to me" are rhetoric
+    first_last = units[order[k + len(phrase) - 1]]
+    before = units[order[k - 1]].lower if k > 0 else None
+    return (
+        width <= 3
+        # a pattern that runs on ("build something and build something and build ...")
+        # is said deliberately
+        and after != phrase[0]
+        and before != phrase[-1]
+        and not first_last.trail
+        and not first_last.trail
+        and any(word in FUNCTION_WORDS for word in phrase)
+    )
+
+
+def _sentence_end_between(units: list[Unit], first: int, last: int) -> bool:
+    """True when a (possibly deleted) unit between ``first`` and ``last`` ends a sentence."""
+    return any(ends_sentence(units[i], output=False) for i in range(first, last))
+
+
+def mark_repeats(units: list[Unit], *, max_n: int = 4) -> None:
+    """Delete stutters and repeated words or phrases ("the the", "I, I", "in our in our")."""
+    changed = True
+    while changed:
+        changed = False
+        order = kept(units)
+        lowers = [units[i].lower for i in order]
+        for n in range(max_n, 0, -1):
+            k = 0
+            while k + 2 * n <= len(order):
+                first = [units[i] for i in order[k : k + n]]
+                second = [units[i] for i in order[k + n : k + 2 * n]]
+                if (
+                    lowers[k : k + n] == lowers[k + n : k + 2 * n]
+                    and all(u.core for u in first)
+                    and all(not u.trail for u in first[:-1])
+                    and all(not u.trail for u in second[:-1])
+                    and first[-1].trail in ("", ",")
+                    and all(u.deletable and u.deleted is None for u in first)
+                    and not _sentence_end_between(units, order[k], order[k + 2 * n - 1])
+                    and _repeat_allowed(lowers[k : k + n], units, order, k)
+                ):
+                    # drop the earlier copy: the later one carries the sentence on
+                    for u in first:
+                        u.delete("repeat")
+                    changed = True
+                    break
+                k += 1
+            if changed:
+                break
+
+
+def repair_deletions(units: list[Unit], *, continues: bool = False) -> None:
+    """Fix punctuation and capitals around deleted runs so the text reads cleanly.
+
+    A sentence end carried by a deleted run moves to the kept word before it; a
+    comma left dangling before a removed parenthetical goes; the word that now
+    starts a sentence gets a capital. Changes are tagged with the deletion's kind.
+    """
+    i = 0
+    n = len(units)
+    while i < n:
+        if units[i].deleted is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and units[j + 1].deleted is not None:
+            j += 1
+        run_first, run_last = units[i], units[j]
+        prev_index = next((p for p in range(i - 1, -1, -1) if units[p].deleted is None), None)
+        next_index = j + 1 if j + 1 < n else None
+        prev = units[prev_index] if prev_index is not None else None
+        tail = run_last.trail.rstrip("\"'”’)]}*")
+        at_sentence_start = (prev is None and not continues) or (
+            prev is not None and ends_sentence(prev)
+        )
+        if prev is not None and not ends_sentence(prev):
+            kind = run_first.deleted or "filler"
+            if tail[-1:] in ("?", "!", ".", "…"):
+                mark = "." if run_last.lower in ("right", "know") else tail[-1]
+                prev.set_trail(prev.out_trail.rstrip(",;:") + mark, kind)
+            elif (
+                tail.endswith(",")
+                and prev.out_trail.endswith(",")
+                and (
+                    next_index is None
+                    or units[next_index].lower not in _CLAUSE_SUBJECTS
+                    or prev.lower in CONJUNCTIONS
+                )
+            ):
+                # "it was, you know, hard" -> "it was hard"; but "say, I mean, it works"
+                # keeps its comma before the new clause
+                prev.set_trail(prev.out_trail[:-1], kind)
+            elif tail[-1:] in (";", ":") and prev.out_trail in ("", ","):
+                prev.set_trail(tail[-1], kind)
+        if next_index is not None:
+            units[next_index].kinds.setdefault("gap", run_last.deleted or "filler")
+        if at_sentence_start and next_index is not None:
+            follower = units[next_index]
+            core = follower.out_core
+            if core[:1].islower() and (len(core) == 1 or not any(c.isupper() for c in core[1:])):
+                follower.set_core(core[0].upper() + core[1:], run_last.deleted or "filler")
+        i = j + 1

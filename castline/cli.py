@@ -1,0 +1,171 @@
+"""The ``castline`` command line (typer). Progress goes to stderr via rich."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="castline: podcast post-production — speakers, readable transcript, chapters, clips, posts.",
+)
+err = Console(stderr=True)
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    # Prefect logs every task state to the console; the CLI shows its own progress.
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # No phoning home: these machines have no network beyond package mirrors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def process(
+    input_path: Path = typer.Argument(..., help="Transcript, subtitles, whisper JSON or audio."),
+    out: Path = typer.Option(Path("data/output"), "--out", "-o", help="Output folder."),
+    speakers: str = typer.Option("", help='Known speakers: "Tim Scarfe:host,Eiso Kant:guest".'),
+    glossary: Path | None = typer.Option(None, help="File of names and terms, one per line."),
+    title: str | None = typer.Option(None, help="Episode title."),
+    show: str | None = typer.Option(None, help="Show name used in attributions."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Process INPUT end to end through the process-episode flow (no server needed)."""
+    if not input_path.exists():
+        _fail(f"{input_path}: no such file")
+    if input_path.is_dir():
+        _fail(f"{input_path}: is a folder, not a file")
+    if glossary is not None and not glossary.is_file():
+        _fail(f"{glossary}: glossary file not found")
+    if speakers:
+        from castline.diarize import parse_speakers
+
+        try:
+            parse_speakers(speakers)
+        except ValueError as exc:
+            _fail(f"--speakers: {exc}")
+
+    _precheck(input_path)
+    _quiet_prefect(verbose)
+    started = time.perf_counter()
+    with err.status("starting Prefect (ephemeral)...") as status:
+        from flows.episode import process_episode, progress_hooks
+
+        progress_hooks.append(lambda stage, slug: status.update(f"{stage}: {slug}"))
+        try:
+            folders = process_episode(
+                str(input_path),
+                out_dir=str(out),
+                speakers=speakers,
+                glossary=str(glossary) if glossary else None,
+                title=title,
+                show=show,
+            )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+            _fail(_reason(exc, input_path))
+        finally:
+            progress_hooks.clear()
+    elapsed = time.perf_counter() - started
+    for folder in folders:
+        err.print(f"[green]✓[/] {folder}", highlight=False)
+        print(folder)
+    err.print(f"done in {elapsed:.1f}s", highlight=False)
+
+
+@app.command()
+def batch(
+    manifest: Path = typer.Argument(..., help="YAML list of {input, speakers, glossary, title, show}."),
+    out: Path = typer.Option(Path("data/output"), "--out", "-o", help="Output folder."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Process every input listed in MANIFEST in one process; a failure skips only that input."""
+    import yaml
+
+    entries = yaml.safe_load(manifest.read_text(encoding="utf-8")) or []
+    _quiet_prefect(verbose)
+    from flows.episode import process_episode, progress_hooks
+
+    failures = 0
+    started = time.perf_counter()
+    with err.status("starting Prefect (ephemeral)...") as status:
+        progress_hooks.append(lambda stage, slug: status.update(f"{stage}: {slug}"))
+        for entry in entries:
+            source = manifest.parent / entry["input"]
+            glossary = entry.get("glossary")
+            t0 = time.perf_counter()
+            try:
+                folders = process_episode(
+                    str(source),
+                    out_dir=str(out),
+                    speakers=entry.get("speakers", ""),
+                    glossary=str(manifest.parent / glossary) if glossary else None,
+                    title=entry.get("title"),
+                    show=entry.get("show"),
+                )
+            except Exception as exc:  # noqa: BLE001 - report and go on with the rest
+                failures += 1
+                err.print(f"[bold red]✗[/] {_reason(exc, source)}", highlight=False)
+                continue
+            took = time.perf_counter() - t0
+            for folder in folders:
+                err.print(f"[green]✓[/] {source.name} -> {folder} ({took:.1f}s)", highlight=False)
+    err.print(f"{len(entries) - failures}/{len(entries)} inputs processed in "
+              f"{time.perf_counter() - started:.1f}s; outputs in {out}/", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address the Prefect server and UI listen on."),
+    port: int = typer.Option(4200, help="Port of the Prefect server and UI."),
+    data: Path = typer.Option(Path("data"), help="Data folder (inbox/ work/ output/ archive/ failed/)."),
+    feeds: Path = typer.Option(Path("feeds.yaml"), help="Feeds config for the poll-feeds deployment."),
+) -> None:
+    """Start a Prefect server with its UI and serve castline's scheduled deployments."""
+    from castline.service import run_service
+
+    raise typer.Exit(run_service(host=host, port=port, data_dir=data, feeds_config=feeds, console=err))
+
+
+def _precheck(input_path: Path) -> None:
+    """Refuse unreadable text input at once, before Prefect starts (audio is checked by its stage)."""
+    from castline.inputs import is_audio_path
+    from castline.ingest import IngestError, read_episodes
+
+    if is_audio_path(input_path):
+        return
+    try:
+        read_episodes(input_path)
+    except IngestError as exc:
+        _fail(str(exc))
+
+
+def _reason(exc: BaseException, input_path: Path) -> str:
+    from castline.ingest import IngestError
+
+    if isinstance(exc, IngestError):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{input_path.name}: {type(exc).__name__}: {text}"
+
+
+def main() -> None:
+    """Entry point for ``python -m castline.cli``."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

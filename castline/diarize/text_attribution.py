@@ -1,0 +1,880 @@
+"""Text-only speaker attribution for transcripts without speaker labels.
+
+An unlabelled transcript (raw ASR chunks) is joined, split into sentences
+across chunk boundaries, and each sentence is given a speaker by a small hidden
+Markov model whose states are the speakers:
+
+* **emissions** score how host-like a sentence is (questions, requests such as
+  "tell us about", second person aimed at the guest, introductions, thanks for
+  joining, vocative names, sponsor reads) against guest-like (long first-person
+  plural declaratives about "our models", "we built", thanks for having me).
+  Names add speaker-specific evidence: someone addressed by name is not the one
+  speaking, someone introducing themselves ("I'm NAME") is.
+* **transitions** score each sentence boundary for a change of speaker
+  (question before, an answer or reaction opener after, a vocative name after,
+  an unfinished sentence across the boundary) around a base switch penalty.
+
+Viterbi picks the segmentation; forward-backward gives each turn a confidence.
+A cold open (guest quotes played before the host's intro) takes the speaker of
+the place each quote reappears later; sponsor reads go to the host.
+
+Names come from a ``speakers`` hint (:func:`parse_speakers`) or from the intro
+("conversation with NAME", "my guest today is NAME", "I'm NAME", ...).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from castline.model import ROLES, Episode, Speaker, Turn
+from castline.structure import find_cold_open, intro_index, is_host_intro, sponsor_spans
+from castline.text import sentences as split_sentences
+
+__all__ = [
+    "UNATTRIBUTED",
+    "attribute_speakers",
+    "discover_names",
+    "parse_speakers",
+]
+
+#: Name given to the speaker of unlabelled turns in an otherwise labelled file.
+UNATTRIBUTED = "Unattributed"
+
+
+# -- the speakers hint -------------------------------------------------------------
+
+
+def parse_speakers(spec: str) -> list[Speaker]:
+    """Parse ``"Tim Scarfe:host,Eiso Kant:guest"`` into speakers ``S1``, ``S2``, ...
+
+    Roles are optional: without any, the first person is the host and the rest
+    guests; a person without a role in a spec that gives some is a guest.
+    Raises ValueError on an empty spec, an empty name or an unknown role.
+    """
+    parts = [p.strip() for p in re.split(r"[,;\n]", spec or "") if p.strip()]
+    if not parts:
+        raise ValueError("empty speakers spec: expected e.g. 'Tim Scarfe:host,Eiso Kant:guest'")
+    parsed: list[tuple[str, str | None]] = []
+    for part in parts:
+        name, sep, role = part.rpartition(":") if ":" in part else (part, "", "")
+        name, role = name.strip(), role.strip().lower()
+        if not name:
+            raise ValueError(f"speaker {part!r} has no name (expected 'Name' or 'Name:role')")
+        if sep and role not in ROLES:
+            raise ValueError(f"speaker {name!r} has unknown role {role!r}; roles are {', '.join(ROLES)}")
+        parsed.append((name, role if sep else None))
+    any_role = any(role for _, role in parsed)
+    speakers = []
+    for index, (name, role) in enumerate(parsed):
+        if role is None:
+            role = "guest" if any_role or index > 0 else "host"
+        speakers.append(Speaker(id=f"S{index + 1}", name=name, role=role))
+    return speakers
+
+
+# -- names from the intro --------------------------------------------------------
+
+_NAME = r"((?:Dr\.?\s+|Professor\s+)?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’-]*|de|van|von|da|di|le|al|bin))*)"
+_GUEST_INTRO = [
+    re.compile(p + _NAME)
+    for p in (
+        r"(?i:conversation\s+with)\s+",
+        r"(?i:(?:talking|speaking|chatting|sitting\s+down)\s+(?:today\s+)?with)\s+",
+        r"(?i:joined\s+(?:today\s+|here\s+|again\s+)?by)\s+",
+        r"(?i:(?:my|our)\s+guests?\s+(?:today\s+|this\s+week\s+|on\s+the\s+show\s+)?(?:is|are))\s+",
+        r"(?i:welcome\s+(?:back\s+)?(?:to\s+the\s+(?:show|podcast),?\s+)?)",
+        r"(?i:joining\s+(?:me|us)\s+(?:today\s+|now\s+)?(?:is|are))\s+",
+        r"(?i:(?:please\s+)?welcome)\s+",
+    )
+]
+_LISTED_NAME = re.compile(
+    r"(?:,\s*|\s)and\s+((?:Dr\.?\s+)?[A-Z][\w'’-]+(?:\s+(?:de|van|von|da|di|le|al|bin))?"
+    r"\s+[A-Z][\w'’-]+)"
+)
+_SELF_INTRO = [
+    re.compile(p + _NAME)
+    for p in (
+        r"(?i:my\s+name\s+is)\s+",
+        r"(?i:i'?m|i’m|i\s+am)\s+",
+        r"(?i:this\s+is)\s+",
+    )
+]
+# Capitalised words that start sentences or name shows, not people.
+_NOT_NAMES = frozenset(
+    """The A An And But So Now Well Yeah Yes No Okay Ok Oh Today Here There This That It
+    Thank Thanks Welcome Everyone Everybody Folks Guys Back Me Us Him Her Them You We They
+    Our My Your His Their Episode Show Podcast Part Season I Not Really Very Just Also Still
+    Going Here's It's That's What Why How When Who Where Sure Great Good Glad Happy Excited
+    Super Delighted Honoured Honored Pleased Thrilled""".split()
+)
+
+
+def _clean_name(raw: str) -> str | None:
+    tokens = raw.replace("’", "'").split()
+    # Drop trailing words that are plainly not part of a name.
+    while tokens and (tokens[-1] in _NOT_NAMES or tokens[-1].lower() in {"and", "who", "from"}):
+        tokens.pop()
+    while tokens and tokens[0] in _NOT_NAMES:
+        tokens.pop(0)
+    tokens = [t.rstrip(".,'") for t in tokens[:4]]
+    tokens = [t for t in tokens if t]
+    if not tokens or not tokens[0][:1].isupper():
+        return None
+    return " ".join(tokens)
+
+
+def discover_names(sentences: list[str], *, within: int = 80) -> tuple[str | None, list[str]]:
+    """``(host name, guest names)`` announced in the first ``within`` sentences.
+
+    Guests come from phrases such as "conversation with NAME", "joined by NAME
+    and NAME", "my guest today is NAME"; the host from "I'm NAME", "my name is
+    NAME", "this is NAME" in a sentence that also introduces the show. Names are
+    returned as heard (ASR misspellings are fixed later by the glossary).
+    """
+    host: str | None = None
+    guests: list[str] = []
+    for sentence in sentences[:within]:
+        intro = is_host_intro(sentence)
+        for pattern in _GUEST_INTRO:
+            for match in pattern.finditer(sentence):
+                tail = sentence[match.start(1) :]
+                # "joined by A and B" / "A, B and C" name several guests.
+                for piece in re.split(r",\s*|\s+and\s+|\s*&\s*", tail)[:4]:
+                    m = re.match(_NAME, piece.strip())
+                    name = _clean_name(m.group(1)) if m else None
+                    if name and name not in guests and name != host:
+                        guests.append(name)
+                    if not m or m.end() < len(piece.strip()):
+                        break
+                # "joined by A, who ..., and B, who ...": later full names after "and".
+                for extra in _LISTED_NAME.finditer(tail):
+                    name = _clean_name(extra.group(1))
+                    if name and " " in name and name not in guests and name != host:
+                        guests.append(name)
+        if host is None and (intro or re.search(r"(?i)\bmy name is\b", sentence)):
+            for pattern in _SELF_INTRO:
+                m = pattern.search(sentence)
+                if m and (name := _clean_name(m.group(1))) and len(name) > 1:
+                    host = name
+                    break
+    guests = [g for g in guests if host is None or not _same_person(g, host)]
+    return host, guests
+
+
+def _same_person(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(a.lower(), b.lower()) >= 85
+
+
+# -- per-sentence evidence ---------------------------------------------------------
+
+# Question openers; bare wh-words count only when the sentence ends in "?",
+# since "When I was a kid ..." and "What you want is ..." are statements.
+_QUESTION_OPENER = re.compile(
+    r"^(?:(?:so|and|but|now|okay|ok|well|right|then),?\s+)*(?:(?P<wh>what|how|why|when|where|who"
+    r"|which)\b|do\s+you|did\s+you|are\s+you|can\s+you|could\s+you|would\s+you|will\s+you"
+    r"|have\s+you|tell\s+(?:us|me)|talk\s+(?:us|me)\s+through|walk\s+(?:us|me)\s+through)\b",
+    re.IGNORECASE,
+)
+_REQUEST = re.compile(
+    r"\b(?:tell\s+(?:us|me|our\s+\w+)|walk\s+(?:us|me)\s+through|talk\s+(?:us|me)\s+through"
+    r"|can\s+you\s+(?:explain|describe|say|give)|(?:i'?m|i’m)\s+(?:curious|wondering)"
+    r"|what\s+(?:do|did|would|will)\s+you|how\s+(?:do|did|would|will)\s+you"
+    r"|what'?s\s+your|what’s\s+your|let\s+me\s+(?:ask|push|start|turn|come\s+back|bring\s+in"
+    r"|play\s+devil|read\s+you|put\s+(?:this|it)\s+to\s+you)|i\s+want\s+to\s+ask)\b",
+    re.IGNORECASE,
+)
+_YOU_GUEST = re.compile(
+    r"\b(?:you\s+guys|you\s+folks|you\s+all|y'all|your\s+(?:company|team|work|research|book|paper"
+    r"|startup|background|career|view|views|take|lab|product|customers|co-?founder|journey"
+    r"|thesis|vision|approach|story|experience|models?)|you\s+(?:built|founded|started|wrote"
+    r"|said|mentioned|think|believe|argue|decided|raised|wrote|were\s+saying)"
+    r"|(?:interview(?:ing)?|ask(?:ing)?|having)\s+you\b|(?:have|had)\s+you\s+on)\b",
+    re.IGNORECASE,
+)
+_WE = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|we'd|our|ours|us)\b", re.IGNORECASE)
+_WE_BUILD = re.compile(
+    r"\b(?:we|our)\s+(?:built|build|founded|started|launched|trained|train|ship|shipped|raised"
+    r"|hired|decided|took|focus|company|models?|team|customers|product|research|approach"
+    r"|view|mission|goal)\b",
+    re.IGNORECASE,
+)
+_GUEST_THANKS = re.compile(
+    r"\b(?:thank(?:s|\s+you)(?:\s+so\s+much|\s+very\s+much)?\s+for\s+having\s+me"
+    r"|(?:great|good|glad|happy|pleasure|thrilled|excited)\s+to\s+be\s+(?:here|on|back)"
+    r"|thanks\s+for\s+the\s+invit)",
+    re.IGNORECASE,
+)
+_HOST_THANKS = re.compile(
+    r"\b(?:thank(?:s|\s+you)(?:\s+so\s+much|\s+very\s+much)?\s+for\s+(?:joining|coming|being"
+    r"|taking\s+the\s+time)|(?:an?\s+)?(?:honou?r|pleasure|privilege|great)\s+to\s+have\s+you"
+    r"|welcome\s+(?:back\s+)?to\s+the\s+(?:show|podcast)|great\s+to\s+have\s+you)",
+    re.IGNORECASE,
+)
+# "NAME, welcome" / "NAME, it's great to have you": the host turning to the guest.
+_GREETING_VOCATIVE = re.compile(
+    r"^[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s+(?:welcome|it'?s\s+(?:an?\s+)?(?:great|honou?r"
+    r"|pleasure|privilege|good)|thanks?\s+(?:you\s+)?for|great\s+to)",
+)
+# "..., right?" "..., isn't it?": often rhetorical, the speaker may go on.
+_TAG_QUESTION = re.compile(
+    r",\s*(?:right|no|yeah|correct|okay|ok|you\s+know|agreed|(?:is|are|was|were|do|does|did"
+    r"|have|has|can|could|would|will|should)n['’]?t\s+(?:it|they|you|we|he|she|that|there))\?$",
+    re.IGNORECASE,
+)
+# Questions asked as statements: "I'd love to know what you ...", "I wonder whether ...".
+_INDIRECT_QUESTION = re.compile(
+    r"\b(?:i'?d\s+love\s+to\s+(?:know|hear)|i’d\s+love\s+to\s+(?:know|hear)|i'?m\s+curious"
+    r"|i’m\s+curious|i\s+wonder(?:ed)?\s+(?:if|whether|what|how|why)|tell\s+(?:us|me)\s+about"
+    r"|i\s+want\s+to\s+(?:ask|hear|know))\b",
+    re.IGNORECASE,
+)
+_OPENER = re.compile(
+    r"^(?:yeah|yes|yep|yup|no|nope|absolutely|exactly|definitely|totally|right|sure|correct"
+    r"|indeed|oh|wow|interesting|fascinating|amazing|great|good\s+(?:question|point)|okay|ok|mm"
+    r"|mhm|hmm|ah|well|of\s+course|i\s+agree|i\s+disagree|fair(?:\s+enough)?|true|thank\s+you"
+    r"|thanks|i\s+love\s+that|love\s+that|that'?s\s+(?:a\s+)?(?:great|good|fair|interesting"
+    r"|right|true|so|really|amazing|fascinating)|that’s\s+(?:a\s+)?(?:great|good|fair|interesting"
+    r"|right|true|so|really|amazing|fascinating)|so\s+i\s+think|i\s+think\s+(?:that'?s|it'?s)"
+    r"|it'?s\s+a\s+(?:great|good)\s+question)\b",
+    re.IGNORECASE,
+)
+# A sentence that is only a reaction ("Interesting." "Yeah, I love that.").
+_REACTION_ONLY = re.compile(
+    r"^(?:(?:yeah|yes|yep|no|absolutely|exactly|definitely|totally|right|sure|correct|indeed"
+    r"|oh|wow|interesting|fascinating|amazing|great|okay|ok|mm|mhm|hmm|ah|ha|haha|of\s+course|true"
+    r"|i\s+love\s+that|love\s+that|i\s+agree|fair\s+enough|that'?s\s+(?:\w+\s+){0,2}\w+"
+    r"|that’s\s+(?:\w+\s+){0,2}\w+|makes\s+sense|got\s+it|i\s+see|wow)[\s,.!?]*){1,3}$",
+    re.IGNORECASE,
+)
+_VOCATIVE_START = re.compile(r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?),\s")
+_VOCATIVE_END = re.compile(r",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s*[?.!]$")
+_NOT_VOCATIVE = _NOT_NAMES | frozenset(
+    """Look Listen See Again Anyway Honestly Basically Actually Right Sorry Also Then Plus
+    First Second Third Finally Personally Frankly Obviously Like Because However Otherwise
+    Anthropic Google""".split()
+)
+
+
+@dataclass
+class _Unit:
+    """A sentence (or a piece of a run-on sentence) of the joined transcript."""
+
+    text: str
+    start: int
+    end: int
+    words: int
+
+
+@dataclass
+class _Evidence:
+    host: np.ndarray  # (N,) host-vs-guest log-odds per unit
+    declarative: np.ndarray  # (N,) bool: the unit is not a question
+    words: np.ndarray  # (N,) word counts
+    named: np.ndarray  # (N, K) speaker-specific log-odds per unit
+    switch: np.ndarray  # (N,) log-odds of a change before unit i (switch[0] unused)
+    address: np.ndarray  # (N, K) bonus for switching to speaker k at unit i
+
+
+@dataclass
+class Weights:
+    """Evidence weights (log-odds) of the attribution model.
+
+    Set by hand from what interviews look like, then checked on the dev set
+    (``bench/speakers.py``). ``base_switch`` is the log-odds of a speaker
+    change at a sentence boundary with no cue at all.
+    """
+
+    question: float = 3.0  # a sentence ending in "?" is the host's
+    base_switch: float = -1.9
+    after_question: float = 4.0  # change after a question
+    before_question: float = 0.8  # change before a question
+    opener: float = 1.1  # "Yeah, ...", "Well, ...", "So I think ..." after a boundary
+    reaction: float = 0.6  # a sentence that is only a reaction: "Interesting."
+    vocative: float = 1.8  # "NAME, ..." opens a turn
+    host_median: float = 20.0  # turn length priors (words): log-normal median, spread
+    host_spread: float = 1.8
+    guest_median: float = 60.0
+    guest_spread: float = 1.5
+    declarative: float = 0.05  # per-sentence lean of statements to the guest
+    tag_question: float = 1.9  # change after "..., right?" / "isn't it?" (often rhetorical)
+    indirect_question: float = 0.8  # change after "I'd love to know what you ..."
+
+
+WEIGHTS = Weights()
+
+
+def _host_score(text: str, n_words: int) -> float:
+    """Log-odds that a sentence is the host's rather than a guest's."""
+    score = 0.0
+    stripped = text.rstrip()
+    question = stripped.endswith("?")
+    if question:
+        score += WEIGHTS.question
+    opener = _QUESTION_OPENER.search(text)
+    if opener and (question or not opener.group("wh")):
+        score += 0.5 if question else 0.8
+    if _REQUEST.search(text):
+        score += 0.8
+    if not question and _INDIRECT_QUESTION.search(text):
+        score += 1.0
+    score += 0.7 * min(len(_YOU_GUEST.findall(text)), 2)
+    we = len(_WE.findall(text))
+    score -= min(0.3 * we, 1.2)
+    score -= 0.6 * min(len(_WE_BUILD.findall(text)), 2)
+    if is_host_intro(text):
+        score += 2.5
+    if _HOST_THANKS.search(text):
+        score += 2.5
+    if _GUEST_THANKS.search(text):
+        score -= 3.0
+    if not question and n_words > 18:
+        # Long declaratives are the guest's stock in trade in an interview.
+        score -= min(0.03 * (n_words - 18), 0.9)
+    return score
+
+
+def _switch_score(prev: _Unit, unit: _Unit, prev_host: float) -> float:
+    """Log-odds of a speaker change between ``prev`` and ``unit``."""
+    w = WEIGHTS
+    score = w.base_switch
+    before = prev.text.rstrip()
+    if not re.search(r"[.?!…\"”')\]]$", before):
+        # Mid-sentence (a run-on chunk split): a change is unlikely here.
+        return score - 1.5
+    if before.endswith("?"):
+        if unit.text.rstrip().endswith("?"):
+            score += 0.6
+        elif _TAG_QUESTION.search(before):
+            score += w.tag_question
+        else:
+            score += w.after_question
+    elif _INDIRECT_QUESTION.search(before):
+        score += w.indirect_question
+    elif unit.text.rstrip().endswith("?"):
+        # Questions tend to open a turn (after a reaction) or close one.
+        score += w.before_question
+    elif (m := _QUESTION_OPENER.search(prev.text)) and not m.group("wh") and prev_host > 0.5:
+        score += 0.8
+    if _REACTION_ONLY.match(unit.text.strip()):
+        score += w.reaction
+    elif _OPENER.search(unit.text.strip()):
+        score += w.opener
+    if (
+        _VOCATIVE_START.match(unit.text)
+        and _VOCATIVE_START.match(unit.text).group(1).split()[0] not in _NOT_VOCATIVE
+    ):
+        score += w.vocative
+    if _GUEST_THANKS.search(unit.text) or _HOST_THANKS.search(unit.text):
+        score += 1.0
+    return score
+
+
+class _NameMatcher:
+    """Finds mentions of the episode's speakers in text, tolerant of ASR spellings."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.tokens: list[set[str]] = []
+        for name in names:
+            toks = {t.lower() for t in re.findall(r"[\w'’-]+", name) if len(t) > 1}
+            toks -= {"dr", "professor", "the", "de", "van", "von", "da", "di", "le", "al"}
+            self.tokens.append(toks)
+
+    def match(self, word: str) -> int | None:
+        """Index of the speaker whose name ``word`` most plausibly is, or None."""
+        import jellyfish
+        from rapidfuzz import fuzz
+
+        w = word.lower().strip("'’")
+        if len(w) < 2:
+            return None
+        best, best_score = None, 0.0
+        for k, toks in enumerate(self.tokens):
+            for t in toks:
+                if w == t:
+                    score = 100.0
+                else:
+                    score = fuzz.ratio(w, t)
+                    # "Iso" for "Eiso", "Izo" for "Eiso": same sound, different letters.
+                    if jellyfish.metaphone(w) == jellyfish.metaphone(t) and len(w) >= 3:
+                        score = max(score, 85.0)
+                    if len(t) >= 4 and len(w) >= 3 and (t.endswith(w) or t.startswith(w)):
+                        score = max(score, 80.0)
+                if score > best_score:
+                    best, best_score = k, score
+        return best if best_score >= 75.0 else None
+
+    def mentions(self, text: str) -> list[int]:
+        """Speakers named anywhere in ``text`` (capitalised words only)."""
+        found = []
+        for token in re.findall(r"\b[A-Z][\w'’-]+", text):
+            if token in _NOT_VOCATIVE:
+                continue
+            k = self.match(token)
+            if k is not None and k not in found:
+                found.append(k)
+        return found
+
+    def vocatives(self, text: str) -> list[int]:
+        """Speakers addressed by name at the start or end of ``text``."""
+        found = []
+        for pattern in (_VOCATIVE_START, _VOCATIVE_END):
+            m = pattern.search(text.strip())
+            if m and m.group(1).split()[0] not in _NOT_VOCATIVE:
+                for token in m.group(1).split():
+                    k = self.match(token)
+                    if k is not None and k not in found:
+                        found.append(k)
+        return found
+
+
+# -- the model ----------------------------------------------------------------------
+
+
+def _units(text: str, spans_of_chunks: list[tuple[int, int]]) -> list[_Unit]:
+    """Sentences of ``text``; run-on sentences are also cut at chunk boundaries."""
+    chunk_starts = [s for s, _ in spans_of_chunks]
+    units: list[_Unit] = []
+    for s in _sentences_by_block(text, spans_of_chunks):
+        pieces = [(s.start, s.end)]
+        if len(s.text.split()) > 40:
+            cuts = [c for c in chunk_starts if s.start < c < s.end]
+            bounds = [s.start, *cuts, s.end]
+            pieces = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+        for a, b in pieces:
+            piece = text[a:b].strip()
+            if piece:
+                lead = len(text[a:b]) - len(text[a:b].lstrip())
+                units.append(_Unit(piece, a + lead, a + lead + len(piece), len(piece.split())))
+    return units
+
+
+def _sentences_by_block(text: str, spans_of_chunks: list[tuple[int, int]]):
+    """Sentences of ``text``, segmenting blocks of chunks separately.
+
+    pysbd slows down sharply on long texts, so the text is cut where a chunk
+    ends a sentence (terminal punctuation) and each block is segmented alone;
+    sentences still run across chunks that end mid-sentence.
+    """
+    from castline.text import Sentence
+
+    block_start = 0
+    out = []
+    for index, (_, end) in enumerate(spans_of_chunks):
+        last = index == len(spans_of_chunks) - 1
+        block_words = len(text[block_start:end].split())
+        if last or (re.search(r"[.?!…][\"”')\]]*$", text[block_start:end]) and block_words >= 30):
+            stop = len(text) if last else end
+            for s in split_sentences(text[block_start:stop]):
+                out.append(Sentence(s.text, s.start + block_start, s.end + block_start))
+            block_start = stop
+    return out
+
+
+def _evidence(units: list[_Unit], roles: list[str], matcher: _NameMatcher) -> _Evidence:
+    n, k = len(units), len(roles)
+    host = np.array([_host_score(u.text, u.words) for u in units])
+    named = np.zeros((n, k))
+    address = np.zeros((n, k))
+    switch = np.zeros(n)
+    for i, unit in enumerate(units):
+        vocatives = matcher.vocatives(unit.text)
+        for j in vocatives:
+            named[i, j] -= 3.0  # nobody addresses themselves
+            # The addressed person speaks next (or soon): favour switching to them
+            # over the next few sentences, until the question is out.
+            for ahead in range(i + 1, min(n, i + 5)):
+                address[ahead, j] += 1.5
+                if units[ahead - 1].text.rstrip().endswith("?"):
+                    break
+        if vocatives and not any(roles[j] == "host" for j in vocatives):
+            host[i] += 1.0
+        for j in matcher.mentions(unit.text):
+            if j in vocatives:
+                continue
+            # People rarely name themselves, except to introduce themselves.
+            if re.search(r"(?i)\b(?:i'?m|i’m|i\s+am|my\s+name\s+is|this\s+is)\s+[A-Z]", unit.text):
+                named[i, j] += 2.0
+            else:
+                named[i, j] -= 1.0
+        if i > 0:
+            switch[i] = _switch_score(units[i - 1], unit, host[i - 1])
+    declarative = np.array([not u.text.rstrip().endswith("?") for u in units])
+    words = np.array([u.words for u in units], dtype=float)
+    return _Evidence(
+        host=host,
+        declarative=declarative,
+        words=words,
+        named=named,
+        switch=switch,
+        address=address,
+    )
+
+
+def _log_sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    return -np.logaddexp(0.0, -np.asarray(x))
+
+
+#: Per-sentence lean of declaratives to the guest in the sentence-level HMM
+#: (the segment model uses turn-length priors instead).
+DECLARATIVE_BIAS = 0.35
+
+
+def _scores(ev: _Evidence, roles: list[str], forced: dict[int, int], *, declarative_bias: float = 0.0):
+    """Emission (N, K) and per-boundary transition (N, K, K) log scores."""
+    n, k = ev.named.shape
+    role_sign = np.array([1.0 if r == "host" else -1.0 if r == "guest" else 0.0 for r in roles])
+    host = ev.host - declarative_bias * ev.declarative
+    emit = 0.5 * host[:, None] * role_sign[None, :] + ev.named
+    for i, state in forced.items():
+        emit[i, :] = -30.0
+        emit[i, state] = 0.0
+    stay = _log_sigmoid(-ev.switch)  # log(1 - p_switch)
+    move = _log_sigmoid(ev.switch)  # log p_switch
+    trans = np.zeros((n, k, k))
+    if k > 1:
+        # Guests talk to the host more than to each other.
+        weight = np.ones((k, k))
+        for a in range(k):
+            for b in range(k):
+                if a != b and roles[a] != "host" and roles[b] != "host":
+                    weight[a, b] = 0.4
+        np.fill_diagonal(weight, 0.0)
+        norm = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
+        with np.errstate(divide="ignore"):
+            log_norm = np.log(norm)
+        for i in range(1, n):
+            bonus = ev.address[i][None, :]
+            t = move[i] + log_norm + bonus
+            np.fill_diagonal(t, stay[i])
+            trans[i] = t
+    return emit, trans
+
+
+def _viterbi(emit: np.ndarray, trans: np.ndarray) -> list[int]:
+    n, k = emit.shape
+    score = emit[0].copy()
+    back = np.zeros((n, k), dtype=int)
+    for i in range(1, n):
+        cand = score[:, None] + trans[i]
+        back[i] = np.argmax(cand, axis=0)
+        score = cand[back[i], np.arange(k)] + emit[i]
+    path = [int(np.argmax(score))]
+    for i in range(n - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return path[::-1]
+
+
+#: Longest turn the segment model considers, in sentences; longer ones chain.
+MAX_TURN_UNITS = 160
+#: Cost of chaining two turns of the same speaker (only for very long turns).
+CHAIN_PENALTY = 4.0
+
+
+def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: list[str]) -> list[int]:
+    """Semi-Markov Viterbi: the best sequence of turns (speaker per unit).
+
+    A turn's score is the sum of its units' emissions, the stay scores of the
+    boundaries inside it and a log-normal prior on its length in words by role;
+    a change between turns scores the boundary's switch evidence.
+    """
+    n, k = emit.shape
+    cum_emit = np.vstack([np.zeros(k), np.cumsum(emit, axis=0)])
+    stay = np.array([trans[i, 0, 0] if k > 1 else 0.0 for i in range(n)])
+    stay_by_state = np.array([[trans[i, j, j] for j in range(k)] for i in range(n)])
+    cum_stay = np.vstack([np.zeros(k), np.cumsum(stay_by_state, axis=0)])
+    del stay
+    cum_words = np.concatenate([[0.0], np.cumsum(ev.words)])
+    # Hosts ask short questions and guests give long answers, but both vary a lot.
+    priors = {
+        "host": (WEIGHTS.host_median, WEIGHTS.host_spread),
+        "guest": (WEIGHTS.guest_median, WEIGHTS.guest_spread),
+    }
+    other = (math.sqrt(WEIGHTS.host_median * WEIGHTS.guest_median), WEIGHTS.guest_spread + 0.2)
+    mu = np.array([math.log(priors.get(r, other)[0]) for r in roles])
+    sigma = np.array([priors.get(r, other)[1] for r in roles])
+    best = np.full((n + 1, k), -np.inf)
+    back_start = np.zeros((n + 1, k), dtype=int)
+    back_state = np.zeros((n + 1, k), dtype=int)
+    for b in range(1, n + 1):
+        starts = np.arange(max(0, b - MAX_TURN_UNITS), b)
+        n_words = np.maximum(cum_words[b] - cum_words[starts], 1.0)
+        for j in range(k):
+            inside = cum_emit[b, j] - cum_emit[starts, j]
+            # Boundaries strictly inside the turn all "stay".
+            inside += cum_stay[b, j] - cum_stay[np.minimum(starts + 1, b), j]
+            inside -= (np.log(n_words) - mu[j]) ** 2 / (2 * sigma[j] ** 2)
+            # Entering the turn at ``a``: from the start, or from a turn of state i.
+            enter = np.full(len(starts), -np.inf)
+            enter_state = np.zeros(len(starts), dtype=int)
+            first = starts == 0
+            enter[first] = 0.0
+            rest = ~first
+            if rest.any():
+                a = starts[rest]
+                move = best[a, :] + trans[a, :, j]
+                # Same-speaker chaining: allowed for over-long turns, at a cost.
+                move[:, j] = best[a, j] + trans[a, j, j] - CHAIN_PENALTY
+                enter_state[rest] = np.argmax(move, axis=1)
+                enter[rest] = move[np.arange(len(a)), enter_state[rest]]
+            total = enter + inside
+            pick = int(np.argmax(total))
+            best[b, j] = total[pick]
+            back_start[b, j] = starts[pick]
+            back_state[b, j] = enter_state[pick]
+    path = [0] * n
+    b, j = n, int(np.argmax(best[n]))
+    while b > 0:
+        a = back_start[b, j]
+        for i in range(a, b):
+            path[i] = j
+        b, j = a, back_state[b, j]
+    return path
+
+
+def _posteriors(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    from scipy.special import logsumexp
+
+    n, k = emit.shape
+    fwd = np.zeros((n, k))
+    bwd = np.zeros((n, k))
+    fwd[0] = emit[0] - math.log(k)
+    for i in range(1, n):
+        fwd[i] = logsumexp(fwd[i - 1][:, None] + trans[i], axis=0) + emit[i]
+    for i in range(n - 2, -1, -1):
+        bwd[i] = logsumexp(trans[i + 1] + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
+    post = fwd + bwd
+    return np.exp(post - logsumexp(post, axis=1, keepdims=True))
+
+
+# -- speakers for the states ---------------------------------------------------------
+
+
+def _state_speakers(units: list[_Unit], hint: list[Speaker] | None) -> tuple[list[Speaker], list[str]]:
+    """Speakers (one per HMM state) and notes on where their names came from."""
+    if hint:
+        speakers = [Speaker(id=f"S{i + 1}", name=s.name, role=s.role) for i, s in enumerate(hint)]
+        if len(speakers) == 1:
+            # One named person still talks to someone.
+            other = "guest" if speakers[0].role == "host" else "host"
+            speakers.append(Speaker(id="S2", name=other.title(), role=other))
+        return speakers, ["speakers from the given hint"]
+    host, guests = discover_names([u.text for u in units])
+    notes = []
+    if host:
+        notes.append(f"host name {host!r} found in the intro")
+    if guests:
+        notes.append(f"guest names {guests!r} found in the intro")
+    speakers = [Speaker(id="S1", name=host or "Host", role="host")]
+    for i, name in enumerate(guests or ["Guest"]):
+        speakers.append(Speaker(id=f"S{i + 2}", name=name, role="guest"))
+    return speakers, notes
+
+
+# -- public entry point -----------------------------------------------------------------
+
+
+def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = None) -> Episode:
+    """Give every turn a speaker, name and role; returns ``episode`` (mutated).
+
+    Unattributed input (every ``Turn.speaker`` None): the chunks are joined,
+    split into sentences, decoded into speakers by an HMM over sentence
+    evidence, and regrouped into turns whose ``verbatim`` is the exact source
+    text of their sentences, with interpolated times and a ``confidence``
+    (mean posterior of the chosen speaker). ``speakers`` (see
+    :func:`parse_speakers`) fixes who is in the episode; otherwise names come
+    from the intro, else "Host" / "Guest".
+
+    Labelled input: names and turns are kept; roles come from ``speakers``
+    matched by fuzzy name, else the speaker asking the most questions is the
+    host and the others guests. Unlabelled turns in a labelled file get a
+    speaker "Unattributed" (role ``other``) rather than a guess.
+    """
+    if not episode.turns:
+        return episode
+    if all(t.speaker is None for t in episode.turns):
+        return _attribute_unlabelled(episode, speakers)
+    return _assign_roles(episode, speakers)
+
+
+def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episode:
+    chunks = episode.turns
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for turn in chunks:
+        text = turn.verbatim.strip()
+        if pieces:
+            cursor += 1  # the joining space
+        spans.append((cursor, cursor + len(text)))
+        pieces.append(text)
+        cursor += len(text)
+    full = " ".join(pieces)
+    units = _units(full, spans)
+    if not units:
+        return episode
+
+    state_speakers, notes = _state_speakers(units, hint)
+    path, post = _decode_speakers(units, state_speakers)
+    if not hint:
+        # A guest found in the intro but given almost nothing was probably only
+        # mentioned ("... and his co-founder Jason"): decode again without them.
+        words = np.array([u.words for u in units], dtype=float)
+        share = [words[np.array(path) == k].sum() / words.sum() for k in range(len(state_speakers))]
+        minor = [k for k, sp in enumerate(state_speakers) if sp.role == "guest" and share[k] < 0.05]
+        if minor and len(state_speakers) - len(minor) >= 2:
+            state_speakers = [sp for k, sp in enumerate(state_speakers) if k not in minor]
+            for index, sp in enumerate(state_speakers):
+                sp.id = f"S{index + 1}"
+            path, post = _decode_speakers(units, state_speakers)
+
+    # Regroup units into turns: boundaries at the start of each run.
+    new_turns: list[Turn] = []
+    run_start = 0
+    for i in range(1, len(units) + 1):
+        if i < len(units) and path[i] == path[run_start]:
+            continue
+        a = 0 if run_start == 0 else units[run_start].start
+        b = len(full) if i == len(units) else units[i].start
+        raw = full[a:b]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        a += lead
+        b = a + len(text)
+        state = path[run_start]
+        conf = float(np.mean(post[run_start:i, state]))
+        new_turns.append(
+            Turn(
+                speaker=state_speakers[state].id,
+                start=_time_at(a, spans, chunks),
+                end=_time_at(b, spans, chunks),
+                text=text,
+                verbatim=text,
+                confidence=round(min(max(conf, 0.0), 1.0), 3),
+            )
+        )
+        run_start = i
+
+    used = {t.speaker for t in new_turns}
+    keep = [s for s in state_speakers if s.id in used or hint]
+    episode.speakers = keep
+    episode.turns = new_turns
+    episode.notes.append(
+        "speakers attributed from text alone (sentence-level HMM); "
+        + "; ".join(notes or ["no names found, generic labels used"])
+    )
+    return episode
+
+
+def _decode_speakers(units: list[_Unit], state_speakers: list[Speaker]) -> tuple[list[int], np.ndarray]:
+    """Speaker state per unit (segment model) and per-unit posteriors (HMM)."""
+    roles = [s.role for s in state_speakers]
+    matcher = _NameMatcher([s.name for s in state_speakers])
+    ev = _evidence(units, roles, matcher)
+    texts = [u.text for u in units]
+
+    forced: dict[int, int] = {}
+    host_states = [k for k, r in enumerate(roles) if r == "host"]
+    if host_states:
+        # The host's introduction runs until the host greets the guest.
+        intro = intro_index(texts)
+        if intro is not None:
+            greeting = next(
+                (
+                    j
+                    for j in range(intro, min(len(units), intro + 80))
+                    if _HOST_THANKS.search(texts[j]) or _GREETING_VOCATIVE.search(texts[j])
+                ),
+                intro,
+            )
+            for i in range(intro, greeting + 1):
+                forced[i] = host_states[0]
+        for a, b in sponsor_spans(texts):
+            for i in range(a, b):
+                forced[i] = host_states[0]
+    emit, trans = _scores(ev, roles, forced, declarative_bias=WEIGHTS.declarative)
+    path = _decode_turns(emit, trans, ev, roles)
+    cold = find_cold_open(texts)
+    if cold is not None:
+        # A cold-open quote is said by whoever says it where it reappears.
+        for i, match in enumerate(cold.matches):
+            if match is not None and match >= cold.end:
+                forced[i] = path[match]
+        guest_states = [k for k, r in enumerate(roles) if r != "host"]
+        for i in range(cold.end):
+            if i not in forced and guest_states and path[i] in host_states:
+                # Unmatched lines inside the cold open lean to the guests.
+                ev.host[i] -= 2.0
+        emit, trans = _scores(ev, roles, forced, declarative_bias=WEIGHTS.declarative)
+        path = _decode_turns(emit, trans, ev, roles)
+    # Confidence: posteriors of a sentence-level HMM over the same evidence.
+    emit, trans = _scores(ev, roles, forced, declarative_bias=DECLARATIVE_BIAS)
+    return path, _posteriors(emit, trans)
+
+
+def _time_at(offset: int, spans: list[tuple[int, int]], chunks: list[Turn]) -> float:
+    """Time at character ``offset`` of the joined text, from the source chunk's times."""
+    starts = [s for s, _ in spans]
+    k = max(0, bisect.bisect_right(starts, offset) - 1)
+    start, end = spans[k]
+    local = min(max(offset - start, 0), end - start)
+    chunk = chunks[k]
+    # Offsets are into the stripped chunk; shift back to its verbatim.
+    lead = len(chunk.verbatim) - len(chunk.verbatim.lstrip())
+    if offset >= end and k + 1 < len(chunks):
+        return chunk.end
+    return chunk.time_at(local + lead, of="verbatim")
+
+
+# -- labelled input -----------------------------------------------------------------------
+
+
+def _assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
+    from rapidfuzz import fuzz
+
+    if any(t.speaker is None for t in episode.turns):
+        other = next((s for s in episode.speakers if s.name == UNATTRIBUTED), None)
+        if other is None:
+            taken = {s.id for s in episode.speakers}
+            n = len(episode.speakers) + 1
+            while f"S{n}" in taken:
+                n += 1
+            other = Speaker(id=f"S{n}", name=UNATTRIBUTED, role="other")
+            episode.speakers.append(other)
+        for turn in episode.turns:
+            if turn.speaker is None:
+                turn.speaker = other.id
+        episode.notes.append("unlabelled turns in a labelled file kept as 'Unattributed'")
+    people = [s for s in episode.speakers if s.name != UNATTRIBUTED]
+    if hint:
+        for s in people:
+            best = max(hint, key=lambda h: fuzz.token_set_ratio(h.name.lower(), s.name.lower()))
+            if fuzz.token_set_ratio(best.name.lower(), s.name.lower()) >= 80:
+                s.role = best.role
+            else:
+                s.role = "other"
+        return episode
+    if len(people) < 2:
+        return episode
+    questions = {s.id: 0.0 for s in people}
+    words = {s.id: 0 for s in people}
+    for turn in episode.turns:
+        if turn.speaker in questions:
+            questions[turn.speaker] += sum(
+                1 for s in split_sentences(turn.verbatim) if s.text.rstrip().endswith("?")
+            ) + 0.2 * sum(
+                _host_score(s.text, len(s.text.split())) > 1 for s in split_sentences(turn.verbatim)
+            )
+            words[turn.speaker] += len(turn.verbatim.split())
+    # Most questions per word spoken marks the host; ties go to who speaks first.
+    host_id = max(people, key=lambda s: (questions[s.id] / max(words[s.id], 1) ** 0.5, -people.index(s))).id
+    for s in people:
+        s.role = "host" if s.id == host_id else "guest"
+    return episode

@@ -1,0 +1,64 @@
+"""Writers for the output contract: one folder per episode.
+
+``write_outputs(episode, out_dir)`` writes ``episode.json`` (validated against
+the committed JSON Schema), ``transcript.md``, ``transcript.srt``,
+``transcript.vtt``, ``verbatim.md``, ``edits.md``, ``chapters.json``
+(Podcasting 2.0), ``show-notes.md`` and ``highlights.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from castline.export.chapters import podcast_chapters
+from castline.export.episode_json import load_schema, validate_episode, write_episode_json
+from castline.export.markdown import (
+    edits_markdown,
+    highlights_markdown,
+    show_notes_markdown,
+    transcript_markdown,
+    verbatim_markdown,
+)
+from castline.export.subtitles import transcript_srt, transcript_vtt
+from castline.model import Episode
+
+__all__ = [
+    "load_schema",
+    "podcast_chapters",
+    "transcript_markdown",
+    "transcript_srt",
+    "transcript_vtt",
+    "validate_episode",
+    "write_outputs",
+]
+
+
+def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
+    """Write every text output of ``episode`` into ``out_dir``; return name -> path."""
+    import json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = {
+        "transcript.md": transcript_markdown(episode),
+        "verbatim.md": verbatim_markdown(episode),
+        "edits.md": edits_markdown(episode),
+        "transcript.srt": transcript_srt(episode),
+        "transcript.vtt": transcript_vtt(episode),
+        "chapters.json": json.dumps(podcast_chapters(episode), ensure_ascii=False, indent=2),
+        "show-notes.md": show_notes_markdown(episode),
+        "highlights.md": highlights_markdown(episode),
+    }
+    paths = {"episode.json": write_episode_json(episode, out / "episode.json")}
+    for name, text in texts.items():
+        path = out / name
+        _write_atomic(path, text if text.endswith("\n") else text + "\n")
+        paths[name] = path
+    return paths
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # A reader (or a crash) never sees half a file: write beside, then rename.
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

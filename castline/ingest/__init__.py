@@ -1,0 +1,21 @@
+"""Ingest: read a transcript file of any supported format into :class:`~castline.model.Episode`\\ s.
+
+Formats (see :data:`FORMATS`): ``asr_text`` (raw ASR text, one chunk per line),
+``name_colon`` (``Name: text``), ``name_time_blocks`` (``Name HH:MM:SS`` headers over
+paragraphs), ``srt``, ``vtt``, ``whisper_json`` (whisperX / faster-whisper segments) and
+``show_page`` (a listing of several episode texts). Each lives in its own module.
+
+Example
+-------
+>>> from castline.ingest import read_episodes
+>>> [episode] = read_episodes("seeds/mlst-eiso-kant.raw.txt")  # doctest: +SKIP
+>>> episode.source_format, episode.times_estimated  # doctest: +SKIP
+('asr_text', True)
+"""
+
+from castline.ingest.decode import decode_bytes
+from castline.ingest.detect import FORMATS, detect_format
+from castline.ingest.errors import IngestError
+from castline.ingest.read import read_episodes, read_text
+
+__all__ = ["FORMATS", "IngestError", "decode_bytes", "detect_format", "read_episodes", "read_text"]

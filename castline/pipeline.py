@@ -1,0 +1,170 @@
+"""The stage sequence and its settings, runnable without Prefect.
+
+``flows/episode.py`` runs the same stages as Prefect tasks (with caching and
+artifacts); :func:`process` is the plain-Python path used by tests and benches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from castline.model import Episode, Speaker
+
+__all__ = ["STAGES", "Settings", "build_settings", "process", "read_glossary", "run_stage", "stage_key"]
+
+
+@dataclass
+class Settings:
+    """Everything a run can be told, beyond the input itself.
+
+    Parameters
+    ----------
+    speakers:
+        Known speakers, in order (``castline.diarize.parse_speakers``).
+    glossary:
+        Names and terms used to repair misheard words.
+    title:
+        Episode title overriding what the input says.
+    show:
+        Show name, used in attributions ("— Eiso Kant on MLST").
+    clip_count:
+        Number of clips to publish.
+    """
+
+    speakers: list[Speaker] = field(default_factory=list)
+    glossary: list[str] = field(default_factory=list)
+    title: str | None = None
+    show: str | None = None
+    clip_count: int = 3
+
+    def fingerprint(self, stage: str) -> str:
+        """A short hash of the settings that ``stage`` depends on (for caching)."""
+        relevant = {k: v for k, v in asdict(self).items() if k in _STAGE_SETTINGS.get(stage, ())}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+_STAGE_SETTINGS = {
+    "speakers": ("speakers",),
+    "clean": ("glossary",),
+    "clips": ("clip_count",),
+    "highlights": ("show",),
+}
+
+
+def _speakers(ep: Episode, s: Settings) -> Episode:
+    from castline.diarize import attribute_speakers
+
+    return attribute_speakers(ep, speakers=s.speakers or None)
+
+
+def _structure(ep: Episode, s: Settings) -> Episode:
+    from castline.structure import tag_structure
+
+    return tag_structure(ep)
+
+
+def _clean(ep: Episode, s: Settings) -> Episode:
+    from castline.clean import clean_episode
+
+    return clean_episode(ep, glossary=s.glossary)
+
+
+def _chapters(ep: Episode, s: Settings) -> Episode:
+    from castline.segment import make_chapters
+
+    ep.chapters = make_chapters(ep)
+    return ep
+
+
+def _clips(ep: Episode, s: Settings) -> Episode:
+    from castline.segment import find_clips
+
+    ep.clips = find_clips(ep, count=s.clip_count)
+    return ep
+
+
+def _highlights(ep: Episode, s: Settings) -> Episode:
+    from castline.highlights import add_threads, make_highlights, make_previews
+
+    if s.show and not ep.show:
+        ep.show = s.show
+    ep.previews = make_previews(ep)
+    ep.highlights = make_highlights(ep)
+    add_threads(ep)
+    return ep
+
+
+#: Stage name -> function ``(episode, settings) -> episode``, in run order.
+STAGES: dict[str, Callable[[Episode, Settings], Episode]] = {
+    "speakers": _speakers,
+    "structure": _structure,
+    "clean": _clean,
+    "chapters": _chapters,
+    "clips": _clips,
+    "highlights": _highlights,
+}
+
+
+def run_stage(name: str, episode: Episode, settings: Settings) -> Episode:
+    """Run one named stage on ``episode``."""
+    return STAGES[name](episode, settings)
+
+
+def stage_key(previous_key: str, stage: str, settings: Settings) -> str:
+    """Cache key of ``stage``: the upstream key chained with this stage's settings."""
+    digest = hashlib.sha256(f"{previous_key}|{stage}|{settings.fingerprint(stage)}".encode())
+    return digest.hexdigest()[:32]
+
+
+def process(episode: Episode, settings: Settings | None = None) -> Episode:
+    """Run every stage after ingest on ``episode`` and return it."""
+    settings = settings or Settings()
+    for name in STAGES:
+        episode = run_stage(name, episode, settings)
+    return episode
+
+
+def read_glossary(path: str | Path | None) -> list[str]:
+    """Terms from a glossary file (one per line, ``#`` comments); empty when no path."""
+    if not path:
+        return []
+    from castline.clean import load_glossary
+
+    return load_glossary(path)
+
+
+def build_settings(
+    *,
+    speakers: str = "",
+    glossary: str | Path | None = None,
+    title: str | None = None,
+    show: str | None = None,
+) -> Settings:
+    """Settings from user-facing options, merged with the show's profile when one exists.
+
+    Explicit options win: ``speakers`` replaces the profile's hosts, a glossary
+    file adds to the profile's glossary.
+    """
+    from castline.diarize import parse_speakers
+    from castline.model import Speaker
+    from castline.shows import find_profile
+
+    profile = find_profile(show)
+    terms = list(profile.glossary) if profile else []
+    terms += [t for t in read_glossary(glossary) if t not in terms]
+    if speakers:
+        people = parse_speakers(speakers)
+    elif profile and profile.hosts:
+        people = [Speaker(id=f"S{i}", name=h, role="host") for i, h in enumerate(profile.hosts, 1)]
+    else:
+        people = []
+    return Settings(
+        speakers=people,
+        glossary=terms,
+        title=title,
+        show=(profile.name if profile else show) or None,
+    )

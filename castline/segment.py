@@ -1,0 +1,922 @@
+"""Chapters and clip candidates.
+
+Chapters come from TextTiling-style topic segmentation: every sentence is a
+vector (TF-IDF + LSA by default, or any ``embed`` function such as a sentence
+embedding model), the similarity of the text before and after each sentence gap
+gives a depth score, and a dynamic programme picks the boundaries that maximise
+depth under the house spacing rules (first chapter at 0, 8-15 minutes apart,
+never closer than 5). Titles are the chapter's own distinctive key phrases
+(YAKE).
+
+Clips are windows of whole sentences lasting 30 s - 3 min that stand alone and
+carry a payoff, scored on plain, explainable features (specificity, claims,
+stories, emotion, a reaction that follows) minus hedging and filler.
+
+Example
+-------
+>>> chapters = make_chapters(episode)            # doctest: +SKIP
+>>> clips = find_clips(episode, count=3)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from castline.model import Chapter, Clip, Episode
+from castline.text import STOPWORDS, content_words, sentences, words
+
+__all__ = [
+    "EXCLUDED_TAGS",
+    "PassageFeatures",
+    "SentenceUnit",
+    "best_phrase",
+    "episode_end",
+    "find_clips",
+    "is_question",
+    "key_phrases",
+    "make_chapters",
+    "opening_problem",
+    "passage_features",
+    "sentence_units",
+    "title_case",
+    "tfidf_embed",
+]
+
+#: Turn tags whose speech is never quoted, clipped or used for titles.
+EXCLUDED_TAGS = frozenset({"ad", "cold_open"})
+
+# ---------------------------------------------------------------------------
+# Sentences of an episode
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentenceUnit:
+    """One sentence of a turn's clean text, with its place and time.
+
+    ``start``/``end`` are character offsets into ``episode.turns[turn].text``.
+    """
+
+    index: int
+    turn: int
+    start: int
+    end: int
+    text: str
+    time_start: float
+    time_end: float
+    speaker: str | None
+    tags: frozenset[str]
+    turn_first: bool
+    turn_last: bool
+
+    @property
+    def excluded(self) -> bool:
+        """True when the sentence is in an ad or the cold open."""
+        return bool(self.tags & EXCLUDED_TAGS)
+
+    @property
+    def n_words(self) -> int:
+        """Number of words in the sentence."""
+        return len(words(self.text))
+
+
+_PARAGRAPH_RE = re.compile(r"[^\n]+(?:\n[^\n]+)*")
+
+
+@lru_cache(maxsize=8192)
+def _turn_sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # Paragraph breaks ("\n\n") are hard boundaries: pysbd may run across them.
+    spans: list[tuple[int, int]] = []
+    for para in _PARAGRAPH_RE.finditer(text):
+        for s in sentences(para.group()):
+            spans.append((para.start() + s.start, para.start() + s.end))
+    return tuple(spans)
+
+
+def sentence_units(episode: Episode) -> list[SentenceUnit]:
+    """All sentences of the episode's clean text, in order, with times and tags."""
+    units: list[SentenceUnit] = []
+    for ti, turn in enumerate(episode.turns):
+        spans = _turn_sentence_spans(turn.text)
+        tags = frozenset(turn.tags)
+        for k, (a, b) in enumerate(spans):
+            units.append(
+                SentenceUnit(
+                    index=len(units),
+                    turn=ti,
+                    start=a,
+                    end=b,
+                    text=turn.text[a:b],
+                    time_start=turn.time_at(a),
+                    time_end=turn.time_at(b),
+                    speaker=turn.speaker,
+                    tags=tags,
+                    turn_first=k == 0,
+                    turn_last=k == len(spans) - 1,
+                )
+            )
+    return units
+
+
+def episode_end(episode: Episode) -> float:
+    """End time of the episode: its duration, else the last turn's end."""
+    last = max((t.end for t in episode.turns), default=0.0)
+    return max(episode.duration or 0.0, last)
+
+
+# ---------------------------------------------------------------------------
+# Sentence vectors and topic depth
+# ---------------------------------------------------------------------------
+
+
+def tfidf_embed(texts: Sequence[str], *, dims: int = 100) -> np.ndarray:
+    """Unit-length LSA vectors (TF-IDF reduced by truncated SVD) for ``texts``.
+
+    The default sentence-vector function of :func:`make_chapters`; any function
+    with the same shape (texts in, one row per text out), e.g. a sentence
+    embedding model's ``encode``, can replace it.
+    """
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = list(texts)
+    vectorizer = TfidfVectorizer(
+        sublinear_tf=True,
+        stop_words=sorted(STOPWORDS | _ENGLISH_STOP),
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9'-]{2,}\b",
+        min_df=1,
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # nothing but stop words
+        return np.zeros((len(texts), 1))
+    k = min(dims, matrix.shape[0] - 1, matrix.shape[1] - 1)
+    if k >= 2:
+        from threadpoolctl import threadpool_limits
+
+        # Small dense products: extra BLAS threads only contend on a busy 2-core box.
+        with threadpool_limits(1):
+            svd = TruncatedSVD(n_components=k, n_iter=3, random_state=0)
+            dense = svd.fit_transform(matrix)
+    else:
+        dense = matrix.toarray()
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    return dense / np.where(norms == 0, 1, norms)
+
+
+def _english_stop() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+_ENGLISH_STOP = _english_stop()
+
+
+def _gap_similarities(
+    units: Sequence[SentenceUnit], vectors: np.ndarray, window_s: float
+) -> np.ndarray:
+    """Cosine similarity of the ``window_s`` seconds before and after each gap.
+
+    Entry ``g`` is the gap before unit ``g`` (entry 0 unused). Windows are in
+    time rather than sentence counts so long and short sentences weigh alike.
+    """
+    n = len(units)
+    weights = np.array([max(u.n_words, 1) for u in units], dtype=float)[:, None]
+    prefix = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors * weights, axis=0)])
+    starts = [u.time_start for u in units]
+    sims = np.zeros(n)
+    for g in range(1, n):
+        t = starts[g]
+        lo = min(bisect.bisect_left(starts, t - window_s), g - 1)
+        hi = max(bisect.bisect_right(starts, t + window_s), g + 1)
+        left = prefix[g] - prefix[lo]
+        right = prefix[hi] - prefix[g]
+        denom = np.linalg.norm(left) * np.linalg.norm(right)
+        sims[g] = float(left @ right / denom) if denom > 0 else 0.0
+    return sims
+
+
+def _depth_scores(sims: np.ndarray) -> np.ndarray:
+    """TextTiling depth: how far each gap's similarity sits below its flanking peaks."""
+    n = len(sims)
+    smooth = sims.copy()
+    if n > 3:
+        smooth[1:] = np.convolve(np.pad(sims[1:], 1, mode="edge"), np.ones(3) / 3, "valid")
+    depth = np.zeros(n)
+    for g in range(1, n):
+        left = g
+        while left > 1 and smooth[left - 1] >= smooth[left]:
+            left -= 1
+        right = g
+        while right < n - 1 and smooth[right + 1] >= smooth[right]:
+            right += 1
+        depth[g] = (smooth[left] - smooth[g]) + (smooth[right] - smooth[g])
+    return depth
+
+
+# ---------------------------------------------------------------------------
+# Titles
+# ---------------------------------------------------------------------------
+
+# Vague conversational nouns that make poor titles on any show.
+_VAGUE = frozenset(
+    """thing things lot lots stuff way ways kind sort bit something everything anything nothing
+    people guys guy time times point points question questions idea ideas sense stage fact
+    yeah okay gonna wanna example examples part today moment world level levels place case
+    cases reason reasons answer conversation podcast episode show""".split()
+)
+
+_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or per the to vs via with".split())
+
+
+def title_case(phrase: str) -> str:
+    """Title-case ``phrase``, keeping acronyms, names and mixed-case tokens as written."""
+    out = []
+    tokens = phrase.split()
+    for i, token in enumerate(tokens):
+        if any(c.isupper() for c in token) or any(c.isdigit() for c in token):
+            out.append(token)
+        elif 0 < i < len(tokens) - 1 and token.lower() in _SMALL_WORDS:
+            out.append(token.lower())
+        else:
+            out.append(token[:1].upper() + token[1:])
+    return " ".join(out)
+
+
+def _good_phrase(phrase: str) -> bool:
+    tokens = [t.lower() for t in words(phrase)]
+    if not tokens or len(tokens) > 6:
+        return False
+    if tokens[0] in STOPWORDS or tokens[-1] in STOPWORDS:
+        return False
+    content = [t for t in tokens if t not in STOPWORDS and t not in _ENGLISH_STOP]
+    if not content or all(t in _VAGUE for t in content):
+        return False
+    return not all(t.isdigit() for t in tokens)
+
+
+def key_phrases(text: str, *, top: int = 12, max_words: int = 3) -> list[tuple[str, float]]:
+    """Key phrases of ``text`` (YAKE), best first, as ``(phrase, weight)``, weight in (0, 1]."""
+    import yake
+
+    if len(words(text)) < 3:
+        return []
+    extractor = yake.KeywordExtractor(lan="en", n=max_words, top=top * 2, dedupLim=0.7)
+    found = extractor.extract_keywords(text)
+    out = []
+    for rank, (phrase, _score) in enumerate(found):
+        if _good_phrase(phrase):
+            out.append((phrase, 1.0 / (1.0 + 0.35 * rank)))
+    return out[:top]
+
+
+def _same_title(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    wa, wb = set(content_words(a)), set(content_words(b))
+    return fuzz.ratio(a.lower(), b.lower()) >= 80 or (bool(wa) and wa <= wb) or (bool(wb) and wb <= wa)
+
+
+def _titles(
+    texts: Sequence[str],
+    fallbacks: Sequence[str],
+    summaries: Sequence[str] | None = None,
+) -> list[tuple[str, list[str]]]:
+    """A distinct title and keywords for each text; ``fallbacks`` when a text has none.
+
+    ``summaries`` (the most central sentences of each text) feed YAKE when
+    given, which keeps titling fast on long chapters; counts use the full text.
+    """
+    candidates = [key_phrases(t, top=12) for t in (summaries or texts)]
+    lowered = [t.lower() for t in texts]
+    n = len(texts)
+    results: list[tuple[str, list[str]]] = []
+    used: list[str] = []
+    for i, phrases in enumerate(candidates):
+        scored = []
+        for phrase, weight in phrases:
+            # Distinctiveness: a phrase every chapter uses names the show, not the chapter.
+            key = phrase.lower()
+            df = sum(1 for t in lowered if key in t) or 1
+            idf = math.log(1 + n / df)
+            # A title should name what the chapter keeps returning to, not a one-off aside.
+            tf = 1 + math.log(max(lowered[i].count(key), 1))
+            length = len(phrase.split())
+            shape = {1: 0.7, 2: 1.0, 3: 0.9}.get(length, 0.8)
+            scored.append((weight * idf * tf * shape, phrase))
+        scored.sort(key=lambda x: -x[0])
+        keywords = [p for _, p in scored[:5]]
+        title = ""
+        for _, phrase in scored:
+            candidate = title_case(phrase)
+            if not any(_same_title(candidate, u) for u in used):
+                title = candidate
+                break
+        if title and len(title.split()) == 1:
+            # A lone word is vague; pair it with the next distinct phrase when short.
+            for _, phrase in scored:
+                extra = title_case(phrase)
+                combined = f"{title} and {extra}"
+                if (
+                    not _same_title(extra, title)
+                    and len(combined.split()) <= 4
+                    and not any(_same_title(extra, u) for u in used)
+                ):
+                    title = combined
+                    break
+        if not title:
+            base = fallbacks[i]
+            title, k = base, 2
+            while any(_same_title(title, u) for u in used):
+                title, k = f"{base} {k}", k + 1
+        used.append(title)
+        results.append((title, keywords))
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Chapters
+# ---------------------------------------------------------------------------
+
+
+def _choose_boundaries(
+    times: Sequence[float],
+    gains: Sequence[float],
+    end_time: float,
+    *,
+    min_gap: float,
+    target: tuple[float, float],
+    per_boundary_cost: float = 0.15,
+) -> list[int]:
+    """Dynamic programme: indexes of candidate boundaries with the best total gain.
+
+    Spacing below ``min_gap`` is forbidden; spacing outside ``target`` is
+    penalised (gently when short, steeply when long), so the chosen chapters
+    follow the strongest topic shifts while keeping the house rhythm.
+    """
+    lo, hi = target
+
+    def penalty(d: float) -> float:
+        if d < min_gap:
+            return math.inf
+        if d < lo:
+            return 0.5 * (lo - d) / 60.0
+        if d > hi:
+            return 1.0 * (d - hi) / 60.0
+        return 0.0
+
+    k = len(times)
+    best = [-math.inf] * k
+    back = [-1] * k
+    for j in range(k):
+        # Start of the episode (time 0) as the previous boundary.
+        score, prev = gains[j] - per_boundary_cost - penalty(times[j]), -1
+        for i in range(j):
+            if best[i] == -math.inf:
+                continue
+            cand = best[i] + gains[j] - per_boundary_cost - penalty(times[j] - times[i])
+            if cand > score:
+                score, prev = cand, i
+        best[j], back[j] = score, prev
+    final, last = -penalty(end_time), -1
+    for j in range(k):
+        if best[j] == -math.inf:
+            continue
+        cand = best[j] - penalty(end_time - times[j])
+        if cand > final:
+            final, last = cand, j
+    chosen = []
+    while last >= 0:
+        chosen.append(last)
+        last = back[last]
+    return chosen[::-1]
+
+
+def make_chapters(
+    episode: Episode,
+    *,
+    min_gap: float = 300,
+    target: tuple[float, float] = (480, 900),
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    window_s: float = 120.0,
+    snap_s: float = 20.0,
+) -> list[Chapter]:
+    """Chapters for ``episode`` under the house rules, with concise titles.
+
+    Parameters
+    ----------
+    episode:
+        An episode with clean turn texts and (possibly estimated) times.
+    min_gap:
+        No two chapter starts closer than this many seconds (and the last
+        chapter lasts at least this long).
+    target:
+        Preferred chapter length range in seconds (8-15 minutes).
+    embed:
+        Sentence-vector function, ``list[str] -> ndarray`` (one row per
+        sentence); defaults to :func:`tfidf_embed`. Pass a sentence-embedding
+        model's encoder to segment on meaning rather than shared words.
+    window_s:
+        Seconds of speech compared on each side of a candidate boundary.
+    snap_s:
+        A boundary may move this many seconds to start on a turn.
+
+    Returns
+    -------
+    Chapters in order; the first starts at 0. Ads and the cold open never
+    give a chapter its title.
+    """
+    units = sentence_units(episode)
+    end_time = episode_end(episode)
+    boundaries: list[int] = []  # unit indexes where chapters 2.. start
+    vectors: np.ndarray | None = None
+    if units and end_time >= max(600.0, 2 * min_gap):
+        vectors = np.asarray((embed or tfidf_embed)([u.text for u in units]), dtype=float)
+        depth = _depth_scores(_gap_similarities(units, vectors, window_s))
+        # Topic seams are fuzzy by a sentence or two: pool depth over +-snap_s so a
+        # nearby turn start (where a new question begins) can take the boundary.
+        starts = [u.time_start for u in units]
+        pooled = depth.copy()
+        for g in range(1, len(units)):
+            lo = max(bisect.bisect_left(starts, starts[g] - snap_s), 1)
+            hi = bisect.bisect_right(starts, starts[g] + snap_s)
+            near = np.abs(np.asarray(starts[lo:hi]) - starts[g]) / (2 * snap_s)
+            pooled[g] = float((depth[lo:hi] * (1 - near)).max())
+        top = float(pooled.max()) or 1.0
+        gains = pooled / top
+        candidates: list[int] = []
+        for g in range(1, len(units)):
+            u, prev = units[g], units[g - 1]
+            if u.time_start < min_gap or end_time - u.time_start < min_gap:
+                continue
+            bonus = 0.0
+            if u.turn_first:
+                bonus += 0.15
+                if prev.speaker != u.speaker and "?" in u.text + _next_text(units, g):
+                    bonus += 0.1  # a new question usually opens a topic
+            elif not _opening_ok(u.text):
+                continue  # mid-turn and leaning on what came before
+            if prev.excluded != u.excluded:
+                bonus += 0.3  # entering or leaving an ad break is a real seam
+            gains[g] += bonus
+            candidates.append(g)
+        # Keep the strongest few hundred gaps: the DP is quadratic in them.
+        candidates = sorted(sorted(candidates, key=lambda g: -gains[g])[:400])
+        picked = _choose_boundaries(
+            [units[g].time_start for g in candidates],
+            [float(gains[g]) for g in candidates],
+            end_time,
+            min_gap=min_gap,
+            target=target,
+        )
+        boundaries = [candidates[p] for p in picked]
+
+    starts = [0, *boundaries]
+    spans = [(a, b) for a, b in zip(starts, [*boundaries, len(units)], strict=True)]
+    texts, fallbacks, summaries = [], [], []
+    for i, (a, b) in enumerate(spans):
+        body = [u for u in units[a:b] if not u.excluded]
+        texts.append(" ".join(u.text for u in body))
+        summaries.append(_central_text(body, vectors))
+        fallbacks.append("Introduction" if i == 0 else ("Sponsor Break" if not body else "Part"))
+    titled = _titles(texts, fallbacks, summaries) if units else [(episode.title or "Episode", [])]
+    chapters: list[Chapter] = []
+    for i, (a, _b) in enumerate(spans or [(0, 0)]):
+        start = 0.0 if i == 0 else units[a].time_start
+        turn = units[a].turn if units and i > 0 else 0
+        title, keywords = titled[i]
+        chapters.append(Chapter(start=round(start, 2), title=title, turn=turn, keywords=keywords))
+    for chapter, nxt in zip(chapters, [*chapters[1:], None], strict=True):
+        chapter.end = round(nxt.start if nxt else end_time, 2)
+    return chapters
+
+
+def _central_text(
+    body: Sequence[SentenceUnit], vectors: np.ndarray | None, max_words: int = 700
+) -> str:
+    """The chapter's sentences closest to its centroid, in order, up to ``max_words``."""
+    if vectors is None or not body or sum(u.n_words for u in body) <= max_words:
+        return " ".join(u.text for u in body)
+    chunk = vectors[[u.index for u in body]]
+    closeness = chunk @ chunk.mean(axis=0)
+    keep, total = set(), 0
+    for k in np.argsort(-closeness):
+        keep.add(int(k))
+        total += body[int(k)].n_words
+        if total >= max_words:
+            break
+    return " ".join(u.text for k, u in enumerate(body) if k in keep)
+
+
+def _next_text(units: Sequence[SentenceUnit], g: int) -> str:
+    return units[g + 1].text if g + 1 < len(units) and units[g + 1].turn == units[g].turn else ""
+
+
+# ---------------------------------------------------------------------------
+# Passage features (shared with highlights)
+# ---------------------------------------------------------------------------
+
+_DEPENDENT_OPENING = re.compile(
+    r"""^\W*(?:
+        (?:and|but|or|nor|because|which|whereas|although|though|plus|also|then|anyway)\b
+      | so\s+(?:that|this|it|they|then|yeah|yes)\b
+      | that(?:'s|’s|\s+is|\s+was)\s+(?:why|what|how|where|when|because|the\s+thing|it|right|true|exactly)\b
+      | (?:he|she|they)\s+(?:said|says|told|mentioned)\b
+      | (?:as|like)\s+(?:i|you|we)\s+(?:said|mentioned)\b
+      | (?:yeah|yes|yep|right|exactly|absolutely|sure|okay|ok|mm+|uh-huh|totally|true|no|oh|wow|ha)\b[\s,.!?-]
+      | (?:100|a\s+hundred)\s*(?:%|percent)(?=[\s,.!?-])
+      | (?:this|that|these|those|it|they|he|she)(?:'s|’s|'re|’re|'ll|’ll|'d|’d|\s+(?:is|was|are
+          |were|does|did|do|has|had|have|means|meant|just|also|really|actually|would|will|can
+          |could|should|might|must|seems|sounds|makes|made|goes|went|gets|got))\b
+      | (?:(?:it|this|that)(?:'s|’s|\s+is|\s+was)\s+)?(?:the\s+)?(?:same|former|latter|other\s+one)\b
+      | (?:in|on|for)\s+(?:that|this|those)\s+(?:case|sense|way)\b
+      | (?:which|who)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "It" as a dummy subject refers to nothing before: "It's hard to ...", "It turns out ...".
+_DUMMY_IT = re.compile(
+    r"^\W*it(?:'s|’s|\s+is|\s+was)\s+(?:\w+\s+){0,2}?(?:to|that|how|why|when|whether|if)\b"
+    r"|^\W*it\s+(?:turns\s+out|seems\s+(?:like|that)|feels\s+like)\b",
+    re.IGNORECASE,
+)
+
+
+def opening_problem(sentence: str) -> str | None:
+    """Why ``sentence`` cannot open a stand-alone passage, or None when it can.
+
+    Flags openings that lean on what came before: conjunctions ("And so"),
+    back-references ("That's why", "He said"), reactions ("Yeah", "Right") and
+    a pronoun subject with no antecedent ("This is ...", "It was ..."), and
+    lower-case starts (the tail of a sentence).
+    """
+    text = sentence.strip()
+    if not text:
+        return "empty"
+    if len(words(text)) < 3:
+        return "too short to open"
+    first_word = words(text)[0]
+    if first_word.islower() and first_word.isalpha():
+        # Sentences of edited text start capitalised; a lower-case start is the
+        # tail of a sentence cut at an ASR chunk or clause break.
+        return "starts mid-sentence"
+    if _DUMMY_IT.match(text):
+        return None
+    match = _DEPENDENT_OPENING.match(text)
+    if match:
+        return f"leans on what came before ({match.group().strip()!r})"
+    return None
+
+
+def _opening_ok(sentence: str) -> bool:
+    return opening_problem(sentence) is None
+
+
+_TAG_QUESTION = re.compile(
+    r",\s*(?:right|no|yeah|yes|okay|ok|correct|huh|eh|you know|isn't it|is it|don't you think|"
+    r"wouldn't you say|aren't they|doesn't it)\s*\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_question(sentence: str) -> bool:
+    """True for a real question; tag questions ("..., right?") are statements."""
+    text = sentence.rstrip()
+    return text.endswith("?") and not _TAG_QUESTION.search(text)
+
+
+def _compile(patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + patterns + r")\b", re.IGNORECASE)
+
+
+_STANCE = re.compile(
+    r"^(?:wrong|right|true|false|always|never|really|actually|important|interesting|great|good|bad|"
+    r"amazing|incredible|crazy|sure|fine|true|able|different|same|hard|easy)$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\s*(?:%|percent|x\b|k\b|m\b|bn\b)?|\$\d|\b(?:two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|thousand|million|billion|trillion|half|double|triple|tenfold|dozen)\b",
+    re.IGNORECASE,
+)
+_CONCRETE = _compile(
+    r"for example|for instance|imagine|let's say|let’s say|say you|such as|in fact|specifically|"
+    r"concretely|the first|the second|case study|literally"
+)
+_CLAIM = _compile(
+    r"the truth is|the reality is|the problem is|the key is|the point is|the secret is|the answer is|"
+    r"the lesson|the real|what matters|what people miss|what most people|the biggest|the most important|"
+    r"the only|fundamental(?:ly)?|i don't think|i don’t think|i do not think|i'm convinced|i’m convinced|"
+    r"i believe|i would argue|i'd argue|i’d argue|my view|my bet|i bet|i predict|"
+    r"it turns out|turns out|it's not|it’s not|isn't about|"
+    r"isn’t about|is not about|(?<!get me )(?<!don't be )wrong|myth|overrated|underrated|"
+    r"the whole point|the hard part|i don't buy|i don’t buy|i disagree|not necessarily|"
+    r"you can't|you can’t|you don't|you don’t|will be|is going to|are going to|has to|have to|must"
+)
+# Absolutes make a claim sharper, but they also just describe ("never writes a bug").
+_ABSOLUTE = _compile(r"never|always|nobody|no one|everyone|everybody|nothing|every single")
+_CONTRARIAN = re.compile(
+    r"\b(?:most people|everyone|everybody|people|the conventional wisdom|the consensus|the narrative)\b"
+    r"[^.?!]{0,80}\b(?:think|believe|assume|say|said|thought|expect)s?\b[^.?!]{0,120}\b(?:but|actually|"
+    r"wrong|not)\b|\bcontrary to\b|\bcounter-?intuitive(?:ly)?\b|\bsurprising(?:ly)?\b|"
+    r"\bthe opposite\b|\bnot\s+\w+(?:\s+\w+)?,\s+but\b|,\s+not\s+(?:the|a|an|just|only)\b|"
+    r"\b(?:is|are|was)\s+not\s+about\b|\b(?:isn't|isn’t|aren't|aren’t)\s+about\b|"
+    r"\bi\s+don(?:'|’)t\s+buy\b|\bnot\s+every(?:body|one)\b|\bto\s+the\s+controversy\b|"
+    r"\bwon(?:'|’)t\s+agree\b|\bi\s+disagree\b|\bthe\s+(?:reality|truth)\s+is\b|"
+    r"\bit(?:'s|’s|\s+is)\s+(?:actually\s+)?not\b",
+    re.IGNORECASE,
+)
+_STORY = re.compile(
+    r"\b(?:i remember|when i was|when we were|back in|years ago|one day|the first time|"
+    r"i was (?:at|in|working|doing|trying)|we were (?:at|in|working|doing|trying)|i used to|we used to|"
+    r"i realized|i realised|i learned|i learnt|i decided|we decided|i started|we started|we built|"
+    r"i built|i met|i left|i joined|i moved|i grew up|my (?:first|father|mother|dad|mum|mom|wife|"
+    r"husband|son|daughter|brother|sister|friend|boss|co-?founder))\b",
+    re.IGNORECASE,
+)
+_EMOTION = _compile(
+    r"amazing|incredible|incredibly|crazy|insane|wild|scary|scared|terrifying|terrified|love|hate|"
+    r"excited|exciting|shocked|shocking|beautiful|frustrating|frustrated|fascinating|mind-blowing|"
+    r"heartbreaking|devastating|brutal|terrible|awful|horrible|thrilled|afraid|fear|angry|painful|"
+    r"magical|profound|remarkable|astonishing|stunning|worried|dangerous|obsessed|passionate"
+)
+_HEDGE = _compile(
+    r"kind of|sort of|maybe|perhaps|i guess|i mean|probably|somewhat|might|possibly|i'm not sure|"
+    r"i’m not sure|not sure|it depends|to some extent|in a way|more or less|arguably|i suppose"
+)
+_FILLER = _compile(r"um+|uh+|er+|ah+|hmm+|you know|like,|i mean|basically|literally|whatever")
+_REACTION = re.compile(
+    r"^\W*(?:wow|oh wow|amazing|fascinating|incredible|interesting|that's (?:fascinating|amazing|"
+    r"incredible|brilliant|great|interesting|so interesting|wild|crazy|a great)|that is (?:fascinating|"
+    r"amazing|incredible)|i love (?:that|this|it)|great point|good point|brilliant|exactly|ha+|"
+    r"so true|yes!|mind-blowing|beautiful)",
+    re.IGNORECASE,
+)
+_PROPER = re.compile(r"(?<![.!?:\"“]\s)(?<!^)\b([A-Z][a-zA-Z0-9]+(?:[-'][A-Za-z0-9]+)?|[A-Z]{2,}\d*)\b")
+_NOT_NAMES = frozenset(
+    "I I'm I've I'd I'll OK Okay Yeah Yes No So And But The A An It This That We You They He She "
+    "Well Oh Um Uh Right".split()
+)
+
+
+@dataclass
+class PassageFeatures:
+    """Explainable quality features of a passage of speech (counts per feature)."""
+
+    words: int = 0
+    numbers: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    concrete: int = 0
+    claims: list[str] = field(default_factory=list)
+    absolutes: int = 0
+    contrarian: int = 0
+    story: int = 0
+    emotion: list[str] = field(default_factory=list)
+    hedges: int = 0
+    fillers: int = 0
+    questions: int = 0
+
+    def score(self) -> float:
+        """A length-aware quality score: specific, clear, vivid beats hedged and filled."""
+        n = max(self.words, 1)
+        scale = math.sqrt(n / 40.0)  # diminishing returns: longer passages collect more hits
+        # Specificity saturates fast: a list of numbers or names is not a better quote.
+        spec = min(len(set(self.numbers)), 2) * 0.4 + min(len(set(self.names)), 3) * 0.3
+        spec += min(self.concrete, 2) * 0.4
+        claim = min(len(self.claims), 2) * 0.6 + min(self.contrarian, 2) * 0.9
+        claim += min(self.absolutes, 2) * 0.25
+        story = min(self.story, 2) * 0.7
+        emotion = min(len(self.emotion), 2) * 0.35
+        positive = (spec + claim + story + emotion) / max(scale, 1.0)
+        negative = 6.0 * self.hedges / n + 8.0 * self.fillers / n
+        return positive - negative * 3.0
+
+    def merged(self, other: PassageFeatures) -> PassageFeatures:
+        """Features of this passage followed by ``other``."""
+        return PassageFeatures(
+            words=self.words + other.words,
+            numbers=self.numbers + other.numbers,
+            names=self.names + other.names,
+            concrete=self.concrete + other.concrete,
+            claims=self.claims + other.claims,
+            absolutes=self.absolutes + other.absolutes,
+            contrarian=self.contrarian + other.contrarian,
+            story=self.story + other.story,
+            emotion=self.emotion + other.emotion,
+            hedges=self.hedges + other.hedges,
+            fillers=self.fillers + other.fillers,
+            questions=self.questions + other.questions,
+        )
+
+    def reasons(self) -> list[str]:
+        """Plain-words list of the features that fired."""
+        out = []
+        if self.numbers:
+            out.append("specific numbers (" + ", ".join(_uniq(self.numbers)[:3]) + ")")
+        if self.names:
+            out.append("names concrete things (" + ", ".join(_uniq(self.names)[:3]) + ")")
+        if self.concrete:
+            out.append("gives a concrete example")
+        if self.contrarian:
+            out.append("contrarian or surprising claim")
+        if self.claims:
+            out.append("clear claim (" + ", ".join(f"“{c}”" for c in _uniq(self.claims)[:2]) + ")")
+        if self.story:
+            out.append("personal story")
+        if self.emotion:
+            out.append("emotion (" + ", ".join(_uniq(self.emotion)[:2]) + ")")
+        if self.hedges * 40 > self.words:
+            out.append("some hedging (penalised)")
+        return out
+
+
+def _uniq(items: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item.strip(), None)
+    return list(seen)
+
+
+@lru_cache(maxsize=16384)
+def passage_features(text: str) -> PassageFeatures:
+    """Count the quality features of ``text`` (see :class:`PassageFeatures`)."""
+    names = [
+        m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES
+    ]
+    return PassageFeatures(
+        words=len(words(text)),
+        numbers=[m.group().strip(" ,.") for m in _NUMBER.finditer(text)],
+        names=names,
+        concrete=len(_CONCRETE.findall(text)),
+        claims=[m.group().lower() for m in _CLAIM.finditer(text)],
+        absolutes=len(_ABSOLUTE.findall(text)),
+        contrarian=len(_CONTRARIAN.findall(text)),
+        story=len(_STORY.findall(text)),
+        emotion=[m.group().lower() for m in _EMOTION.finditer(text)],
+        hedges=len(_HEDGE.findall(text)),
+        fillers=len(_FILLER.findall(text)),
+        questions=text.count("?"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Clips
+# ---------------------------------------------------------------------------
+
+
+def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
+    """Does the window ``units[a..b]`` end on a landed point rather than mid-thought?"""
+    last = units[b]
+    if last.text.rstrip().endswith("?"):
+        return False
+    tail = " ".join(u.text for u in units[max(a, b - 1) : b + 1])
+    feats = passage_features(tail)
+    return last.turn_last or bool(feats.claims) or bool(feats.contrarian)
+
+
+def _clip_title(text_units: Sequence[SentenceUnit]) -> str:
+    first = text_units[0].text.strip()
+    if is_question(first) and len(words(first)) <= 8:
+        return first
+    phrase = best_phrase(" ".join(u.text for u in text_units))
+    return title_case(phrase) if phrase else " ".join(first.split()[:8])
+
+
+def best_phrase(text: str) -> str | None:
+    """The key phrase of ``text`` that best names it, preferring 2-4 word phrases.
+
+    Lone words that only carry a stance ("wrong", "always") never name a topic.
+    """
+    phrases = key_phrases(text, top=8, max_words=3)
+    if not phrases:
+        return None
+    multi = [(p, w) for p, w in phrases if len(p.split()) >= 2]
+    singles = [(p, w) for p, w in phrases if len(p.split()) == 1 and not _STANCE.search(p)]
+    # A multi-word phrase wins unless a single word is far more central.
+    if multi and (not singles or multi[0][1] >= 0.5 * singles[0][1]):
+        return multi[0][0]
+    return singles[0][0] if singles else multi[0][0] if multi else None
+
+
+def find_clips(
+    episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180
+) -> list[Clip]:
+    """The ``count`` most compelling self-contained passages, best first.
+
+    A candidate is a run of whole sentences lasting ``min_s``-``max_s`` seconds
+    that opens without leaning on earlier talk, opens on a question or a claim
+    where it can, ends on a payoff, and touches no ``ad`` or ``cold_open`` turn.
+    Scores add specificity, claims, stories, emotion and a reaction that follows,
+    minus hedging and filler; ``Clip.reasons`` says which fired. Chosen clips
+    overlap each other by at most 20% of the shorter one.
+    """
+    units = sentence_units(episode)
+    n = len(units)
+    # The best single line of a window: a clip needs at least one quotable moment.
+    peaks = [max(passage_features(u.text).score(), 0.0) for u in units]
+    candidates: list[tuple[float, int, int, list[str]]] = []
+    for a in range(n):
+        first = units[a]
+        if first.excluded or opening_problem(first.text):
+            continue
+        opens_question = is_question(first.text)
+        first_feats = passage_features(first.text)
+        opens_claim = bool(first_feats.claims or first_feats.contrarian)
+        open_bonus = 0.6 if opens_question else (0.4 if opens_claim else 0.0)
+        if first.turn_first:
+            open_bonus += 0.2
+        feats = PassageFeatures()
+        peak = 0.0
+        for b in range(a, n):
+            if units[b].excluded:
+                break
+            duration = units[b].time_end - first.time_start
+            if duration > max_s:
+                break
+            # Features add up sentence by sentence: no re-scan of the whole window.
+            feats = feats.merged(passage_features(units[b].text))
+            peak = max(peak, peaks[b])
+            if duration < min_s or not _payoff(units, a, b):
+                continue
+            if opens_question and all(u.turn == first.turn for u in units[a : b + 1]):
+                # A question the same speaker never answers in the window is not a hook.
+                if all(u.text.rstrip().endswith("?") for u in units[a : b + 1]):
+                    continue
+            reasons = []
+            if opens_question:
+                reasons.append("opens on a question")
+            elif opens_claim:
+                reasons.append("opens on a claim")
+            score = feats.score() + open_bonus + 0.4 * peak
+            reasons += feats.reasons()
+            nxt = units[b + 1] if b + 1 < n else None
+            if nxt and nxt.turn_first and nxt.speaker != units[b].speaker and _REACTION.match(nxt.text):
+                score += 0.6
+                reasons.append("the other speaker reacts right after")
+            if units[b].turn_last:
+                score += 0.2
+                reasons.append("ends where the speaker finishes the point")
+            else:
+                reasons.append("ends on a payoff line")
+            # Mild preference for 60-120 s: long enough to land, short enough to post.
+            score -= 0.004 * max(0.0, 60 - duration) + 0.004 * max(0.0, duration - 120)
+            candidates.append((score, a, b, reasons))
+    candidates.sort(key=lambda c: -c[0])
+    chosen: list[tuple[float, int, int, list[str]]] = []
+    for cand in candidates:
+        _, a, b = cand[:3]
+        t0, t1 = units[a].time_start, units[b].time_end
+        ok = True
+        for _, ca, cb, _r in chosen:
+            c0, c1 = units[ca].time_start, units[cb].time_end
+            overlap = max(0.0, min(t1, c1) - max(t0, c0))
+            if overlap > 0.2 * min(t1 - t0, c1 - c0):
+                ok = False
+                break
+        if ok:
+            chosen.append(cand)
+            if len(chosen) >= count:
+                break
+    return [_make_clip(episode, units, a, b, score, reasons) for score, a, b, reasons in chosen]
+
+
+def _make_clip(
+    episode: Episode,
+    units: Sequence[SentenceUnit],
+    a: int,
+    b: int,
+    score: float,
+    reasons: list[str],
+) -> Clip:
+    first, last = units[a], units[b]
+    parts = []
+    for ti in range(first.turn, last.turn + 1):
+        text = episode.turns[ti].text
+        lo = first.start if ti == first.turn else 0
+        hi = last.end if ti == last.turn else len(text)
+        parts.append(text[lo:hi])
+    speakers: list[str] = []
+    for u in units[a : b + 1]:
+        if u.speaker is not None and u.speaker not in speakers:
+            speakers.append(u.speaker)
+    return Clip(
+        start=round(first.time_start, 2),
+        end=round(last.time_end, 2),
+        title=_clip_title(units[a : b + 1]),
+        text="\n".join(parts),
+        score=round(score, 3),
+        reasons=reasons,
+        speakers=speakers,
+        turn_start=first.turn,
+        turn_end=last.turn,
+    )

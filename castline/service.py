@@ -1,0 +1,79 @@
+"""Run the long-lived service: a Prefect server (API + UI) and the serve process.
+
+Kept free of Prefect imports: the server is Prefect's own CLI in a child
+process, and the deployments are served by ``python -m flows.serve`` in
+another, so either can be restarted alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+__all__ = ["run_service", "start_server", "wait_healthy"]
+
+
+def start_server(host: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``prefect server start`` on ``host:port`` and return the process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
+        env=env or os.environ.copy(),
+        start_new_session=True,
+    )
+
+
+def wait_healthy(api_url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> None:
+    """Block until ``GET {api_url}/health`` answers, or raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"Prefect server exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Prefect server at {api_url} not healthy after {timeout:.0f}s")
+
+
+def run_service(*, host: str, port: int, data_dir: Path, feeds_config: Path, console=None) -> int:
+    """Start the server, then serve the deployments until interrupted; return an exit code."""
+    for sub in ("inbox", "work", "output", "archive", "failed"):
+        (data_dir / sub).mkdir(parents=True, exist_ok=True)
+    env = os.environ.copy()
+    connect_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    api_url = env.get("PREFECT_API_URL") or f"http://{connect_host}:{port}/api"
+    env["PREFECT_API_URL"] = api_url
+    env["PREFECT_UI_API_URL"] = env.get("PREFECT_UI_API_URL", api_url)
+    env.setdefault("CASTLINE_DATA", str(data_dir))
+    env.setdefault("CASTLINE_FEEDS", str(feeds_config))
+
+    def say(message: str) -> None:
+        if console is not None:
+            console.print(message, highlight=False)
+
+    server = start_server(host, port, env)
+    worker = None
+    try:
+        wait_healthy(api_url, proc=server)
+        say(f"Prefect UI: http://{connect_host}:{port}  (API {api_url})")
+        worker = subprocess.Popen([sys.executable, "-m", "flows.serve"], env=env)
+        say(f"serving process-episode, watch-inbox, poll-feeds; inbox: {data_dir / 'inbox'}")
+        return worker.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in (worker, server):
+            if proc is not None and proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM) if proc is server else proc.terminate()
+                    proc.wait(timeout=15)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    proc.kill()

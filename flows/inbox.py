@@ -1,0 +1,102 @@
+"""``watch-inbox``: one pass over ``DIR/inbox`` — claim settled files, run each through
+``process-episode`` as a subflow, archive or quarantine them (``castline.inbox``).
+
+Served on a schedule by ``flows/serve.py``; ``inbox_once`` is the same pass for
+``castline inbox --once --data DIR`` without a server (ephemeral Prefect).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from castline.inbox import DEFAULT_MAX_BYTES, InboxReport, run_once
+from flows.episode import process_episode
+
+__all__ = ["inbox_markdown", "inbox_once", "watch_inbox"]
+
+_STATUS_MARK = {"archived": "✓", "duplicate": "=", "failed": "✗", "waiting": "…"}
+
+
+def _cell(text: object) -> str:
+    # A pipe or newline in a file name or error would break the markdown table.
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def inbox_markdown(report: InboxReport) -> str:
+    """The pass as a markdown table (the flow's artifact)."""
+    counts = report.counts
+    lines = [
+        f"# Inbox pass over `{report.data_dir}`",
+        "",
+        f"{counts['archived']} processed · {counts['duplicate']} duplicate · {counts['failed']} failed"
+        f" · {counts['waiting']} waiting — {report.started_at} → {report.finished_at}",
+        "",
+    ]
+    if report.busy:
+        lines.append("Another pass was running; this one did nothing.")
+        return "\n".join(lines) + "\n"
+    if not report.outcomes:
+        lines.append("Nothing in the inbox.")
+        return "\n".join(lines) + "\n"
+    lines += ["| | file | outcome | outputs / reason | seconds |", "|---|---|---|---|---|"]
+    for o in report.outcomes:
+        detail = ", ".join(f"`{out}`" for out in o.outputs) if o.status in ("archived", "duplicate") else (
+            f"{o.stage}: {o.error}" + (f" (`{o.report}`)" if o.report else "")
+        )
+        status = o.status + (" (recovered)" if o.recovered else "")
+        mark = _STATUS_MARK.get(o.status, "?")
+        lines.append(f"| {mark} | {_cell(o.name)} | {status} | {_cell(detail)} | {o.seconds:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="watch-inbox", log_prints=True)
+def watch_inbox(
+    data_dir: str = "data",
+    settle_seconds: float = 3.0,
+    max_concurrent: int = 2,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> InboxReport:
+    """Process every settled file in ``data_dir/inbox`` once; archive or quarantine each."""
+    logger = get_run_logger()
+    out_dir = str(Path(data_dir) / "output")
+
+    def process(path: Path, options: dict[str, str]) -> list[str]:
+        # Each file is its own process-episode subflow run: own logs, artifacts and cache.
+        return process_episode.with_options(flow_run_name=f"inbox: {path.name}"[:120])(
+            str(path),
+            out_dir=out_dir,
+            speakers=options.get("speakers", ""),
+            glossary=options.get("glossary"),
+            title=options.get("title"),
+            show=options.get("show"),
+        )
+
+    report = run_once(
+        data_dir,
+        process,
+        settle_seconds=settle_seconds,
+        max_bytes=max_bytes,
+        max_workers=max_concurrent,
+    )
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            logger.warning("%s failed at %s: %s (report: %s)", outcome.name, outcome.stage, outcome.error,
+                           outcome.report)
+        elif outcome.status != "waiting":
+            logger.info("%s: %s -> %s", outcome.name, outcome.status, ", ".join(outcome.outputs))
+    if report.outcomes or report.busy:
+        create_markdown_artifact(
+            key="inbox-pass",
+            markdown=inbox_markdown(report),
+            description=f"Inbox pass over {data_dir}",
+        )
+    return report
+
+
+def inbox_once(data_dir: str | Path = "data", *, settle_seconds: float = 3.0,
+               max_concurrent: int = 2) -> InboxReport:
+    """One inbox pass without a server (Prefect runs ephemeral); print ``cli_summary`` of the result."""
+    return watch_inbox(str(data_dir), settle_seconds=settle_seconds, max_concurrent=max_concurrent)

@@ -1,0 +1,321 @@
+"""Speaker attribution: the speakers hint, text-only attribution, labelled input."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from castline.diarize import UNATTRIBUTED, attribute_speakers, discover_names, parse_speakers
+from castline.diarize.evaluate import change_f1, majority_baseline, role_accuracy, word_accuracy
+from castline.model import Episode, Speaker, Turn
+from castline.structure import tag_structure
+from castline.text import SPEAKING_RATE_WPS
+
+ROOT = Path(__file__).resolve().parents[1]
+MLST = ROOT / "seeds" / "mlst-eiso-kant.raw.txt"
+
+
+def unlabelled(lines: list[str]) -> Episode:
+    """One unattributed turn per non-empty line, times estimated from word counts."""
+    turns, clock = [], 0.0
+    for line in lines:
+        if not line.strip():
+            continue
+        duration = len(line.split()) / SPEAKING_RATE_WPS
+        turns.append(Turn(None, clock, clock + duration, line, line))
+        clock += duration
+    return Episode(title="t", slug="t", turns=turns, times_estimated=True)
+
+
+def words_of(episode: Episode) -> list[str]:
+    return " ".join(t.verbatim for t in episode.turns).split()
+
+
+def turn_of(episode: Episode, phrase: str) -> Turn:
+    hits = [t for t in episode.turns if phrase in t.verbatim]
+    assert hits, f"no turn contains {phrase!r}"
+    return hits[0]
+
+
+# -- parse_speakers ----------------------------------------------------------------
+
+
+def test_parse_speakers_roles_given():
+    speakers = parse_speakers("Tim Scarfe:host, Eiso Kant:guest")
+    assert [(s.id, s.name, s.role) for s in speakers] == [
+        ("S1", "Tim Scarfe", "host"),
+        ("S2", "Eiso Kant", "guest"),
+    ]
+
+
+def test_parse_speakers_default_roles_first_host_then_guests():
+    speakers = parse_speakers("Sam Okafor,Elena Ruiz,Marcus Webb")
+    assert [s.role for s in speakers] == ["host", "guest", "guest"]
+
+
+def test_parse_speakers_mixed_roles_and_other():
+    speakers = parse_speakers("Ann Lee:guest,Bo Diaz:host,Producer:other")
+    assert [s.role for s in speakers] == ["guest", "host", "other"]
+
+
+@pytest.mark.parametrize("spec", ["", "  ,  ", "Tim:hots", ":host", "Tim Scarfe:presenter"])
+def test_parse_speakers_rejects_bad_specs(spec):
+    with pytest.raises(ValueError) as info:
+        parse_speakers(spec)
+    assert "role" in str(info.value) or "empty" in str(info.value) or "name" in str(info.value)
+
+
+# -- names from the intro -----------------------------------------------------------
+
+
+def test_discover_names_from_intro():
+    host, guests = discover_names(
+        [
+            "Welcome to Deep Currents, I'm Rosa Alvarez.",
+            "Today I'm joined by Kwame Mensah and Lotte de Vries.",
+            "Let's get started.",
+        ]
+    )
+    assert host == "Rosa Alvarez"
+    assert guests == ["Kwame Mensah", "Lotte de Vries"]
+
+
+def test_discover_names_keeps_misheard_guest_name():
+    _, guests = discover_names(["I've just had the most amazing conversation with Izo Kant."])
+    assert guests == ["Izo Kant"]
+
+
+# -- unlabelled input, small inline example -------------------------------------------
+
+INTERVIEW = [
+    "Welcome to the show. My guest today is Nora Quist, who builds weather models at a small lab.",
+    "Nora, thanks for joining us. Thanks so much for having me, it's great to be here. So how did",
+    "you get into forecasting? Honestly by accident. We were building flood maps for insurers and "
+    "our models kept failing because the rain forecasts were bad, so we started fixing those instead.",
+    "That's a great origin story. What makes your approach different from the big national centres?",
+    "We train on radar directly rather than on reanalysis. Our models are small, they run every five",
+    "minutes, and they are very good at the next two hours, which is exactly the window our customers "
+    "care about. Interesting. And where does it break? It breaks on convective storms in summer.",
+    "We still can't see those coming early enough, and that's the problem our team works on now.",
+]
+
+
+def test_unlabelled_words_are_kept_exactly_in_order():
+    episode = unlabelled(INTERVIEW)
+    before = words_of(episode)
+    attribute_speakers(episode, speakers=parse_speakers("Ivo Brandt:host,Nora Quist:guest"))
+    assert words_of(episode) == before
+    for turn in episode.turns:
+        assert turn.text == turn.verbatim
+        assert 0.0 <= turn.confidence <= 1.0
+        assert turn.start <= turn.end
+    starts = [t.start for t in episode.turns]
+    assert starts == sorted(starts)
+    assert episode.turns[-1].end == pytest.approx(len(before) / SPEAKING_RATE_WPS, rel=1e-6)
+
+
+def test_unlabelled_interview_alternates_host_and_guest():
+    episode = attribute_speakers(
+        unlabelled(INTERVIEW), speakers=parse_speakers("Ivo Brandt:host,Nora Quist:guest")
+    )
+    name = episode.speaker_name
+    assert name(turn_of(episode, "My guest today is").speaker) == "Ivo Brandt"
+    assert name(turn_of(episode, "how did you get into forecasting?").speaker) == "Ivo Brandt"
+    assert name(turn_of(episode, "Honestly by accident.").speaker) == "Nora Quist"
+    assert name(turn_of(episode, "We train on radar directly").speaker) == "Nora Quist"
+    assert name(turn_of(episode, "And where does it break?").speaker) == "Ivo Brandt"
+    assert name(turn_of(episode, "It breaks on convective storms").speaker) == "Nora Quist"
+    assert name(turn_of(episode, "Thanks so much for having me").speaker) == "Nora Quist"
+
+
+def test_unlabelled_without_hint_uses_intro_names():
+    episode = attribute_speakers(unlabelled(INTERVIEW))
+    names = {s.name: s.role for s in episode.speakers}
+    assert names.get("Nora Quist") == "guest"
+    assert len(episode.speakers) == 2
+    assert episode.speaker_name(turn_of(episode, "We train on radar").speaker) == "Nora Quist"
+
+
+def test_unlabelled_without_any_names_falls_back_to_generic_labels():
+    episode = attribute_speakers(
+        unlabelled(["What do you do all day? I fix bicycles, mostly road bikes and some cargo bikes."])
+    )
+    assert {s.name for s in episode.speakers} <= {"Host", "Guest"}
+
+
+def test_panel_hint_gives_three_speakers_and_follows_vocatives():
+    lines = [
+        "Welcome to Open Desk. I'm Ruth Gale and I'm joined by Tariq Aziz and Mei Lin. Tariq, what is "
+        "the one thing founders get wrong about pricing? They price for the customer they wish they had,",
+        "not the one they have. I've seen it a dozen times. Mei, do you agree? Mostly, but I think the "
+        "bigger mistake is never raising prices at all. Our own company waited four years and it nearly",
+        "killed us. That's a striking admission. Tariq, would you push back on that? A little. Raising "
+        "prices works when you've earned it, and most early products haven't.",
+    ]
+    episode = attribute_speakers(
+        unlabelled(lines), speakers=parse_speakers("Ruth Gale:host,Tariq Aziz,Mei Lin")
+    )
+    assert len(episode.speakers) == 3
+    name = episode.speaker_name
+    assert name(turn_of(episode, "They price for the customer").speaker) == "Tariq Aziz"
+    assert name(turn_of(episode, "Mostly, but I think").speaker) == "Mei Lin"
+    assert name(turn_of(episode, "Mei, do you agree?").speaker) == "Ruth Gale"
+
+
+def test_two_person_interview_never_gets_a_third_speaker():
+    episode = attribute_speakers(unlabelled(INTERVIEW * 3))
+    assert len(episode.speakers) <= 2
+
+
+# -- labelled input ------------------------------------------------------------------
+
+
+def labelled_episode() -> Episode:
+    turns = [
+        Turn("S1", 0, 5, "Why did you start the company?", "Why did you start the company?"),
+        Turn("S2", 5, 20, "Because nobody else would build it.", "Because nobody else would build it."),
+        Turn(None, 20, 25, "An excerpt with no speaker.", "An excerpt with no speaker."),
+        Turn("S1", 25, 30, "And what comes next?", "And what comes next?"),
+        Turn("S2", 30, 40, "A bigger factory.", "A bigger factory."),
+    ]
+    speakers = [Speaker("S1", "Dwarkesh Patel"), Speaker("S2", "Casey Handmer")]
+    return Episode(title="t", slug="t", turns=turns, speakers=speakers)
+
+
+def test_labelled_keeps_names_and_turns_and_finds_host_by_questions():
+    episode = labelled_episode()
+    texts = [t.verbatim for t in episode.turns]
+    attribute_speakers(episode)
+    assert [t.verbatim for t in episode.turns] == texts
+    roles = {s.name: s.role for s in episode.speakers}
+    assert roles["Dwarkesh Patel"] == "host"
+    assert roles["Casey Handmer"] == "guest"
+    assert episode.speaker_name(episode.turns[2].speaker) == UNATTRIBUTED
+    assert episode.speaker(episode.turns[2].speaker).role == "other"
+
+
+def test_labelled_roles_from_fuzzy_hint():
+    episode = attribute_speakers(
+        labelled_episode(), speakers=parse_speakers("Casey Handmer:host,Dwarkesh Patell:guest")
+    )
+    roles = {s.name: s.role for s in episode.speakers}
+    assert roles["Casey Handmer"] == "host"
+    assert roles["Dwarkesh Patel"] == "guest"
+    assert [s.name for s in episode.speakers[:2]] == ["Dwarkesh Patel", "Casey Handmer"]
+
+
+# -- the MLST seed -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mlst() -> tuple[Episode, list[str]]:
+    lines = MLST.read_text(encoding="utf-8").splitlines()
+    episode = unlabelled(lines)
+    before = words_of(episode)
+    attribute_speakers(episode, speakers=parse_speakers("Tim Scarfe:host,Eiso Kant:guest"))
+    tag_structure(episode)
+    return episode, before
+
+
+def test_mlst_keeps_every_word(mlst):
+    episode, before = mlst
+    assert words_of(episode) == before
+
+
+def test_mlst_two_named_speakers(mlst):
+    episode, _ = mlst
+    assert {(s.name, s.role) for s in episode.speakers} == {
+        ("Tim Scarfe", "host"),
+        ("Eiso Kant", "guest"),
+    }
+    used = {t.speaker for t in episode.turns}
+    assert len(used) == 2
+    assert all(episode.speaker_name(s) not in {"Host", "Guest", "Unknown speaker"} for s in used)
+    assert len(episode.turns) > 60  # an interview, not two monologues
+
+
+def test_mlst_intro_and_questions_are_the_hosts(mlst):
+    episode, _ = mlst
+    host = next(s.id for s in episode.speakers if s.role == "host")
+    assert turn_of(episode, "I've just had the most amazing conversation with").speaker == host
+    for question in (
+        "Can you tell us a little bit about yourself and Poolside?",
+        "How hard is it to build a foundation model?",
+        "What's your relationship with the cloud providers?",
+        "Would you encourage your kids today to learn how to code?",
+        "Iso, it's an honor to have you",
+    ):
+        assert turn_of(episode, question).speaker == host, question
+
+
+def test_mlst_guest_answers_are_the_guests(mlst):
+    episode, _ = mlst
+    guest = next(s.id for s in episode.speakers if s.role == "guest")
+    for answer in (
+        "No, thank you so much for having me.",
+        "Personally, I'm a computer geek.",
+        "Publicly, we have announced in December",
+    ):
+        assert turn_of(episode, answer).speaker == guest, answer
+
+
+def test_mlst_cold_open_is_the_guests_and_ad_the_hosts(mlst):
+    episode, _ = mlst
+    guest = next(s.id for s in episode.speakers if s.role == "guest")
+    host = next(s.id for s in episode.speakers if s.role == "host")
+    cold = [t for t in episode.turns if "cold_open" in t.tags]
+    assert cold and episode.turns[0] is cold[0]
+    assert "You will never hear me argue against scale." in cold[0].verbatim
+    assert all(t.speaker == guest for t in cold)
+    assert not any("conversation with" in t.verbatim for t in cold)
+    ads = [t for t in episode.turns if "ad" in t.tags]
+    assert ads and ads[0].verbatim.startswith("MLST is sponsored by")
+    assert all(t.speaker == host for t in ads)
+    assert "go to twoforlabs.ai" in ads[-1].verbatim
+    assert not any("it's an honor to have you" in t.verbatim for t in ads)
+
+
+# -- the dev set ---------------------------------------------------------------------
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_speakers", ROOT / "bench" / "speakers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_speakers", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_devset_floors_with_hint():
+    rows = _bench().run(hint=True)
+    total = rows[-1]
+    # Floors sit a little below the measured figures (see bench/speakers.py).
+    assert total["acc"] >= FLOOR_WORD_ACCURACY
+    assert total["f1"].f1 >= FLOOR_CHANGE_F1
+    assert total["acc"] > total["base_acc"]
+    assert total["role"] >= FLOOR_ROLE_ACCURACY
+
+
+FLOOR_WORD_ACCURACY = 0.82
+FLOOR_CHANGE_F1 = 0.60
+FLOOR_ROLE_ACCURACY = 0.78
+
+
+# -- evaluation helpers ----------------------------------------------------------------
+
+
+def test_evaluate_metrics_on_a_toy_example():
+    ref = ["a"] * 10 + ["b"] * 10 + ["a"] * 10
+    hyp = ["x"] * 12 + ["y"] * 8 + ["x"] * 10
+    assert word_accuracy(ref, hyp) == pytest.approx(28 / 30)
+    score = change_f1(ref, hyp, tolerance=3)
+    assert (score.matched, score.f1) == (2, 1.0)
+    assert change_f1(ref, ["x"] * 30).f1 == 0.0
+    assert role_accuracy(["host", "guest"], ["host", "host"]) == 0.5
+    base = majority_baseline(ref, ["guest" if r == "a" else "host" for r in ref])
+    assert base["word_accuracy"] == pytest.approx(20 / 30)
+    with pytest.raises(ValueError):
+        word_accuracy(ref, hyp[:-1])

@@ -1,0 +1,339 @@
+"""Tests for castline.clean: each edit kind, what must not change, glossary, invariants, speed."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from castline.clean import (
+    EDIT_KINDS,
+    apply_edits,
+    clean_episode,
+    edits_of,
+    load_glossary,
+    suggest_glossary,
+)
+from castline.clean.evaluate import (
+    content_kept,
+    inject_disfluencies,
+    labelled_prose,
+    score_cleanup,
+    show_page_texts,
+    wer_plain,
+)
+from castline.model import Edit, Episode, Turn
+from castline.text import content_words
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+GLOSSARY = ["Eiso Kant", "Claude 3.7", "DeepSeek", "Poolside", "MLST"]
+
+
+def episode(*texts: str, speaker: str | None = None) -> Episode:
+    turns = [Turn(speaker, 10.0 * i, 10.0 * i + 10, t, t) for i, t in enumerate(texts)]
+    return Episode(title="t", slug="t", turns=turns)
+
+
+def clean(text: str, **kwargs) -> tuple[str, list[Edit]]:
+    ep = clean_episode(episode(text), **kwargs)
+    return ep.turns[0].text, ep.edits
+
+
+def assert_invariant(ep: Episode) -> None:
+    for index, turn in enumerate(ep.turns):
+        edits = edits_of(ep, index)
+        assert apply_edits(turn.verbatim, edits) == turn.text
+        previous_end = -1
+        for edit in edits:
+            assert edit.kind in EDIT_KINDS
+            assert turn.verbatim[edit.start : edit.end] == edit.original
+            assert edit.start >= previous_end, "edits overlap"
+            assert edit.original != edit.replacement
+            assert edit.time_start is not None and edit.time_end is not None
+            assert turn.start <= edit.time_start <= edit.time_end <= turn.end
+            previous_end = edit.end
+
+
+def assert_reads_cleanly(text: str) -> None:
+    assert "  " not in text
+    assert ", ," not in text and ",," not in text
+    for mark in ",.?!;:":
+        assert f" {mark}" not in text
+    assert text == text.strip()
+
+
+# -- each kind on small examples ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verbatim", "expected", "kind"),
+    [
+        ("Um, so we built it.", "So we built it.", "filler"),
+        ("We built, uh, a compiler.", "We built a compiler.", "filler"),
+        ("It was hmm hard.", "It was hard.", "filler"),
+        ("So, you know, we did it.", "So we did it.", "discourse"),
+        ("It was, you know, really hard.", "It was really hard.", "discourse"),
+        ("I mean, it works.", "It works.", "discourse"),
+        ("Like, it was, like, amazing.", "It was amazing.", "discourse"),
+        ("It's kind of hard to say.", "It's hard to say.", "discourse"),
+        ("We sort of built it ourselves.", "We built it ourselves.", "discourse"),
+        ("It is the best one, right? So we use it.", "It is the best one. So we use it.", "discourse"),
+        ("We saw the the results.", "We saw the results.", "repeat"),
+        ("I, I think so.", "I think so.", "repeat"),
+        ("we we built it.", "We built it.", "repeat"),
+        ("It works in our in our industry.", "It works in our industry.", "repeat"),
+        ("It's, yes, of course.", "Yes, of course.", "false_start"),
+        ("We built a, an engine.", "We built an engine.", "false_start"),
+        ("I was, we were going home.", "We were going home.", "false_start"),
+        ("this works. and that is good.", "This works. And that is good.", "case"),
+        ("Then i said no.", "Then I said no.", "case"),
+        ("We shipped it", "We shipped it.", "punctuation"),
+        ("It works  well.", "It works well.", "whitespace"),
+        ("It works\nwell.", "It works well.", "whitespace"),
+    ],
+)
+def test_edit_kinds(verbatim: str, expected: str, kind: str) -> None:
+    text, edits = clean(verbatim)
+    assert text == expected
+    assert kind in {e.kind for e in edits}
+    assert_reads_cleanly(text)
+
+
+def test_filler_edit_fixes_capital_in_the_same_kind() -> None:
+    text, edits = clean("Um, so we built it.")
+    assert text == "So we built it."
+    assert [e.kind for e in edits] == ["filler"]
+    assert edits[0].original == "Um, s" and edits[0].replacement == "S"
+
+
+@pytest.mark.parametrize(
+    "verbatim",
+    [
+        "I like this.",
+        "What kind of model is it?",
+        "You know what I said.",
+        "I mean it.",
+        "It's really, really good and very, very fast.",
+        "We need to ensure that that objective is correct.",
+        "That kind of thing happens.",
+        "Do you know the answer?",
+        "What it is is a compiler.",
+        "They said AGI, AGI, AGI.",
+        "We build on top, on top, on top.",
+        "Yes, I can, and I will.",
+        "Hmm.",
+        "It was a hundred million customers, which at least one bank does.",
+    ],
+)
+def test_things_not_to_change(verbatim: str) -> None:
+    text, edits = clean(verbatim)
+    assert text == verbatim, edits
+
+
+def test_kept_words_after_removal_read_cleanly() -> None:
+    text, _ = clean("And, um, we, you know, we shipped the, the thing, right? It works")
+    assert text == "And we shipped the thing. It works."
+
+
+def test_tag_question_ending_a_turn_is_kept() -> None:
+    # the last words of a turn may be a real question put to the other speaker
+    assert clean("GE makes these gas turbines, right?")[0] == "GE makes these gas turbines, right?"
+
+
+def test_final_period_is_a_question_mark_for_an_inverted_question() -> None:
+    assert clean("do you think it works")[0] == "Do you think it works?"
+
+
+# -- glossary -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verbatim", "expected"),
+    [
+        ("I spoke with Izo Kant today.", "I spoke with Eiso Kant today."),
+        ("Then ISO told us more.", "Then Eiso told us more."),
+        ("Iso, it's an honor to have you on MLSD.", "Eiso, it's an honor to have you on MLST."),
+        ("I like CLAW 3.7 a lot.", "I like Claude 3.7 a lot."),
+        ("We compared it with DeepSeq's model.", "We compared it with DeepSeek's model."),
+        ("They are the deep seek of Europe.", "They are the DeepSeek of Europe."),
+        ("So Paulside builds models.", "So Poolside builds models."),
+    ],
+)
+def test_glossary_repairs(verbatim: str, expected: str) -> None:
+    text, edits = clean(verbatim, glossary=GLOSSARY)
+    assert text == expected
+    assert any(e.kind == "glossary" for e in edits)
+
+
+@pytest.mark.parametrize(
+    "verbatim",
+    [
+        "The cloud is cheap.",
+        "We put it in the Cloud today.",
+        "We sat poolside all day.",
+        "We seek deep answers.",
+        "Claude CLI is a tool.",
+        "Eiso Kant is here.",
+    ],
+)
+def test_glossary_leaves_common_words_alone(verbatim: str) -> None:
+    assert clean(verbatim, glossary=GLOSSARY + ["Claude"])[0] == verbatim
+
+
+def test_load_glossary(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.txt"
+    path.write_text("# names\nEiso Kant\n\n  DeepSeek  # the lab\nMLST\n", encoding="utf-8")
+    assert load_glossary(path) == ["Eiso Kant", "DeepSeek", "MLST"]
+
+
+def test_suggest_glossary_finds_near_misses() -> None:
+    ep = episode(
+        "We met the Poolside team. Later the Poolside models shipped.",
+        "I think the Poolside approach works and DeepSeek agrees with DeepSeek and DeepSeek.",
+        "Then Paulside said so, and DeepSeq too.",
+    )
+    pairs = {(rare, frequent) for rare, frequent, score in suggest_glossary(ep)}
+    assert ("Paulside", "Poolside") in pairs
+    assert ("DeepSeq", "DeepSeek") in pairs
+    assert all(0 < score <= 1 for *_, score in suggest_glossary(ep))
+
+
+# -- structure: paragraphs, run-ons ---------------------------------------------------
+
+
+def test_long_turn_gets_paragraphs_at_sentence_boundaries() -> None:
+    sentences = [f"The compiler pass number {i} rewrites loops and caches results." for i in range(8)]
+    sentences += [f"Our hiring plan for team {i} needs senior people quickly now." for i in range(8)]
+    ep = clean_episode(episode(" ".join(sentences)))
+    text = ep.turns[0].text
+    assert "\n\n" in text
+    assert any(e.kind == "paragraph" for e in ep.edits)
+    paragraphs = text.split("\n\n")
+    assert all(p.endswith(".") for p in paragraphs)
+    # the topic shift (compiler -> hiring) is a paragraph boundary
+    assert any(p.startswith("Our hiring plan for team 0") for p in paragraphs)
+    assert_invariant(ep)
+
+
+def test_unpunctuated_chunk_gets_sentences() -> None:
+    chunk = (
+        "and i think diffusion is one other field of it but we've done a lot of work in our "
+        "industry to make the ones we have really efficient and so to shift over from one to "
+        "another you have to have the efficiency gains you have to be willing to take the time "
+        "that it takes to actually go after a new architecture"
+    )
+    text, edits = clean(chunk)
+    assert text.startswith("And I think")
+    assert text.count(". ") >= 2
+    assert max(len(s.split()) for s in text.split(". ")) <= 40
+    assert content_kept(chunk, text) == 1.0
+    assert wer_plain(chunk, text) == 0.0
+
+
+def test_continuation_chunks_are_not_broken_with_periods() -> None:
+    ep = clean_episode(episode("We went to the", "store and bought milk."))
+    assert ep.turns[0].text == "We went to the"
+    assert ep.turns[1].text == "store and bought milk."
+
+
+# -- seeds ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mlst_episode() -> Episode:
+    lines = [line for line in (SEEDS / "mlst-eiso-kant.raw.txt").read_text().splitlines()]
+    lines = [line for line in lines if line.strip()]
+    turns = [Turn(None, float(i), float(i + 1), line, line) for i, line in enumerate(lines)]
+    return Episode(title="mlst", slug="mlst", turns=turns)
+
+
+def test_mlst_seed_invariant_and_speed(mlst_episode: Episode) -> None:
+    started = time.perf_counter()
+    clean_episode(mlst_episode, glossary=GLOSSARY)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5.0
+    assert_invariant(mlst_episode)
+    kinds = {e.kind for e in mlst_episode.edits}
+    assert {"discourse", "repeat", "glossary", "punctuation", "case"} <= kinds
+    full_verbatim = " ".join(t.verbatim for t in mlst_episode.turns)
+    full_text = " ".join(t.text for t in mlst_episode.turns)
+    # content words leave only as discourse markers, repaired names, or a repeated copy
+    for edit in mlst_episode.edits:
+        if edit.kind not in ("discourse", "glossary", "repeat"):
+            lost = Counter(content_words(edit.original)) - Counter(
+                content_words(edit.replacement)
+            )
+            assert not lost, edit
+    markers = {"know", "mean", "kind", "sort", "like", "right"}
+    assert content_kept(
+        " ".join(w for w in full_verbatim.split() if w.lower().strip(",.?") not in markers),
+        full_text,
+    ) > 0.995
+    for turn in mlst_episode.turns:
+        assert_reads_cleanly(turn.text)
+    assert "Eiso Kant" in full_text and "Izo Kant" not in full_text
+    assert "DeepSeq" not in full_text and "MLSD" not in full_text
+    # cleaning twice gives the same result (edits are replaced, not appended)
+    count = len(mlst_episode.edits)
+    clean_episode(mlst_episode, glossary=GLOSSARY)
+    assert len(mlst_episode.edits) == count
+
+
+def test_mlst_seed_sentences_are_readable_length(mlst_episode: Episode) -> None:
+    from castline.text import sentences
+
+    clean_episode(mlst_episode)
+    lengths = [len(s.text.split()) for t in mlst_episode.turns for s in sentences(t.text)]
+    # only sentences the speaker really said with commas may run long
+    assert sum(length > 60 for length in lengths) <= 4
+    assert max(lengths) <= 80
+
+
+def test_suggest_glossary_on_mlst_seed(mlst_episode: Episode) -> None:
+    pairs = {(rare, frequent) for rare, frequent, _ in suggest_glossary(mlst_episode)}
+    assert ("Paulside", "Poolside") in pairs
+
+
+@pytest.mark.parametrize("name", ["interconnects-show-page.txt", "producer-notebook.labelled.txt"])
+def test_invariant_on_text_seeds(name: str) -> None:
+    lines = [line for line in (SEEDS / name).read_text().splitlines() if line.strip()]
+    ep = clean_episode(episode(*lines))
+    assert_invariant(ep)
+
+
+# -- benchmark floors -----------------------------------------------------------------
+
+
+def test_injector_is_reproducible_and_adds_noise() -> None:
+    text = show_page_texts((SEEDS / "interconnects-show-page.txt").read_text())[0]
+    first = inject_disfluencies(text, seed=3)
+    assert first.chunks == inject_disfluencies(text, seed=3).chunks
+    assert first.chunks != inject_disfluencies(text, seed=4).chunks
+    assert wer_plain(text, first.noisy) > 0.03
+    assert sum(first.injected.values()) > 20
+
+
+def test_cleanup_floors_on_show_page() -> None:
+    texts = show_page_texts((SEEDS / "interconnects-show-page.txt").read_text())[:3]
+    scores = [score_cleanup(text, seed=seed) for text in texts for seed in (0, 1)]
+    words = sum(s.words for s in scores)
+    wer_in = sum(s.wer_noisy * s.words for s in scores) / words
+    wer_out = sum(s.wer_clean * s.words for s in scores) / words
+    kept = sum(s.content_kept * s.words for s in scores) / words
+    assert 1 - wer_out / wer_in >= 0.85
+    assert kept >= 0.997
+    assert all(s.wer_untouched <= 0.005 for s in scores)
+
+
+def test_cleanup_floors_on_notebook_prose() -> None:
+    texts = labelled_prose((SEEDS / "producer-notebook.labelled.txt").read_text())
+    assert len(texts) >= 10
+    scores = [score_cleanup(text, seed=0) for text in texts]
+    words = sum(s.words for s in scores)
+    wer_in = sum(s.wer_noisy * s.words for s in scores) / words
+    wer_out = sum(s.wer_clean * s.words for s in scores) / words
+    kept = sum(s.content_kept * s.words for s in scores) / words
+    assert 1 - wer_out / wer_in >= 0.75
+    assert kept >= 0.99

@@ -1,0 +1,197 @@
+"""Previews, highlights, threads and the fidelity check, inline and on every seed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from test_segment import all_seed_episodes, episode_from_lines, mlst_episode
+
+from castline.highlights import (
+    ELISION,
+    add_threads,
+    highlight_tweet,
+    make_highlights,
+    make_previews,
+    verify_quotes,
+)
+from castline.model import Clip, Episode, Highlight, Preview, Speaker
+from castline.segment import find_clips, make_chapters
+from castline.text import tweet_length, tweet_valid
+
+
+def _process(episode: Episode) -> Episode:
+    episode.chapters = make_chapters(episode)
+    episode.clips = find_clips(episode)
+    episode.previews = make_previews(episode)
+    episode.highlights = make_highlights(episode)
+    add_threads(episode)
+    return episode
+
+
+@pytest.fixture(scope="module")
+def mlst() -> Episode:
+    start = time.perf_counter()
+    episode = _process(mlst_episode())
+    episode.metadata["elapsed"] = time.perf_counter() - start
+    return episode
+
+
+def _interview() -> Episode:
+    speakers = [Speaker("S1", "Ann Host", "host"), Speaker("S2", "Bo Guest", "guest")]
+    lines = [
+        ("S1", "Welcome back. Today we talk about batteries and the grid. " * 3),
+        (None, "This episode is brought to you by Acme. Acme makes 100% of the best widgets. " * 4),
+        ("S1", "How cheap can solar power actually get?"),
+        (
+            "S2",
+            "I remember when a solar panel cost $4 a watt in 2008. Today it is under 20 cents. "
+            "The truth is that most people think storage is the bottleneck, but permits are. "
+            "In Texas we built 10 acres of panels in six weeks. "
+            "It took two years to get the interconnection approved. "
+            "Honestly I guess it kind of depends, maybe, on a lot of things, sort of. "
+            "Batteries will never be the hard part again.",
+        ),
+        ("S1", "Wow, that's fascinating. What about nuclear?"),
+        (
+            "S2",
+            "Nuclear has a floor price because turbines cost $35 a megawatt hour before fuel. "
+            "Solar has no such floor. That single fact decides the next thirty years of energy. "
+            "Every utility I talk to knows this, and none of them says it in public.",
+        ),
+    ]
+    return episode_from_lines(
+        lines, speakers=speakers, tags={1: ["ad"]}, title="Solar", show="Grid Talk"
+    )
+
+
+def test_previews_are_verbatim_pithy_and_not_ads():
+    ep = _interview()
+    previews = make_previews(ep)
+    assert 1 <= len(previews) <= 8
+    for p in previews:
+        text = ep.turns[p.turn].text
+        assert p.text == ELISION.join(text[a:b] for a, b in p.spans)
+        assert "ad" not in ep.turns[p.turn].tags
+        seconds = sum(ep.turns[p.turn].time_at(b) - ep.turns[p.turn].time_at(a) for a, b in p.spans)
+        assert 5 - 1e-6 <= seconds <= 15 + 1e-6
+    assert not any("Acme" in p.text for p in previews)
+    # The hedged sentence is the worst quote on offer.
+    assert not any("kind of depends" in p.text for p in previews)
+
+
+def test_previews_use_distinct_sentences(mlst):
+    seen = set()
+    for p in mlst.previews:
+        for a, _b in p.spans:
+            key = (p.turn, a)
+            assert key not in seen
+            seen.add(key)
+
+
+def test_highlight_tweet_format_and_fallback():
+    ep = _interview()
+    tweet = highlight_tweet(ep, "Solar has no such floor.", "S2", 3725)
+    assert tweet == "“Solar has no such floor.” — Bo Guest on Grid Talk (01:02:05)"
+    # A quote that only fits without the timestamp loses the timestamp, not words.
+    long_quote = "x" * (280 - len("“” — Bo Guest on Grid Talk") - 3)
+    fallback = highlight_tweet(ep, long_quote, "S2", 10)
+    assert fallback is not None and "(00:00:10)" not in fallback and long_quote in fallback
+    assert highlight_tweet(ep, "y" * 300, "S2", 10) is None
+
+
+def test_highlights_attributed_verbatim_and_ranked():
+    ep = _interview()
+    highlights = make_highlights(ep, count=5)
+    assert highlights
+    for h in highlights:
+        assert ep.turns[h.turn].text[h.char_start : h.char_end] == h.text
+        assert h.speaker in {"S1", "S2"}
+        assert tweet_valid(h.tweet) and h.weighted_length == tweet_length(h.tweet) <= 280
+        assert h.tweet.startswith(f"“{h.text}” — ")
+    assert not any("Acme" in h.text for h in highlights)
+    scores = [h.score for h in highlights]
+    assert scores == sorted(scores, reverse=True)
+    # Specific, contrarian lines beat the hedge.
+    assert not any("kind of depends" in h.text for h in highlights)
+    assert any("$" in h.text or "floor" in h.text for h in highlights[:3])
+
+
+def test_highlights_skip_unattributed_speakers():
+    lines = [(None, "The truth is that 90% of startups never find product market fit in time. " * 3)]
+    ep = episode_from_lines(lines)
+    assert make_highlights(ep) == []
+
+
+def test_highlights_have_no_near_duplicates(mlst):
+    from rapidfuzz import fuzz
+
+    hs = mlst.highlights
+    assert len(hs) == 10
+    for i, a in enumerate(hs):
+        for b in hs[i + 1 :]:
+            assert fuzz.ratio(a.text, b.text) < 70
+
+
+def test_threads_per_clip(mlst):
+    assert len(mlst.clips) == 3
+    for clip in mlst.clips:
+        n = len(clip.thread)
+        assert 3 <= n <= 5
+        for i, post in enumerate(clip.thread, start=1):
+            assert tweet_valid(post)
+            assert f"({i}/{n})" in post
+        assert "?" in clip.thread[0]
+        assert "“" in clip.thread[1] and "— " in clip.thread[1]
+        # The quoted words in post 2 are verbatim clip text.
+        quote = clip.thread[1].split("“", 1)[1].rsplit("”", 1)[0]
+        assert quote in clip.text
+        assert "Listen from" in clip.thread[-1]
+
+
+def test_thread_hook_uses_opening_question():
+    ep = _interview()
+    clip_start = ep.turns[2].start
+    clip = Clip(
+        start=clip_start,
+        end=ep.turns[3].end,
+        title="Solar",
+        text=ep.turns[2].text + "\n" + ep.turns[3].text,
+        score=1.0,
+        turn_start=2,
+        turn_end=3,
+    )
+    ep.clips = [clip]
+    add_threads(ep)
+    assert clip.thread[0].startswith("How cheap can solar power actually get?")
+    assert verify_quotes(ep) == []
+
+
+def test_verify_quotes_catches_problems():
+    ep = _interview()
+    ep.highlights = [
+        Highlight(text="not there", speaker="S2", start=0, end=1, tweet="x" * 300,
+                  weighted_length=300, turn=3, char_start=0, char_end=9)
+    ]
+    ep.previews = [Preview(text="nope", speaker="S2", start=0, end=1, turn=3, spans=[(0, 5)])]
+    ep.clips = [Clip(start=0, end=40, title="t", text="invented words", score=1, turn_start=3,
+                     turn_end=3, thread=["(1/1) ok", "y" * 300])]
+    problems = verify_quotes(ep)
+    assert any(p.startswith("highlight 0: text") for p in problems)
+    assert any("tweet invalid" in p for p in problems)
+    assert any(p.startswith("preview 0") for p in problems)
+    assert any(p.startswith("clip 0") for p in problems)
+
+
+def test_mlst_runs_fast_and_is_faithful(mlst):
+    assert mlst.metadata["elapsed"] < 8  # a few seconds on a 2-core machine
+    assert 5 <= len(mlst.previews) <= 8
+    assert verify_quotes(mlst) == []
+
+
+@pytest.mark.parametrize("episode", all_seed_episodes(), ids=lambda e: e.slug[:30])
+def test_every_seed_is_faithful(episode):
+    _process(episode)
+    assert verify_quotes(episode) == []
+    for h in episode.highlights:
+        assert h.speaker is not None

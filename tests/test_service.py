@@ -1,0 +1,148 @@
+"""End to end as a user meets it: a real Prefect server, the serve process, the inbox, the UI.
+
+Starts ``prefect server start`` (SQLite in a temp PREFECT_HOME) and
+``python -m flows.serve`` on a free local port, drops a transcript into the
+inbox, waits through the REST API for the runs to complete, then opens the UI
+in headless Chromium (Debian's, driven by Playwright) and checks that the run
+and its artifact are shown. The screenshot lands in ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from castline.service import wait_healthy
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+EPISODE = """Ada Lovelace: Welcome back to Engines. Today I'm joined by Charles Babbage. Charles, why build a machine to compute tables?
+Charles Babbage: Because the printed tables were full of errors. A single wrong digit in a navigation table can sink a ship, and every table was computed by hand, twice, and still wrong.
+Ada Lovelace: And the Analytical Engine goes further than the Difference Engine?
+Charles Babbage: Much further. The Difference Engine evaluates polynomials. The Analytical Engine has a store and a mill, memory and a processor, and it can be programmed with punched cards borrowed from the Jacquard loom.
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture()
+def service(tmp_path):
+    """A running Prefect server + serve process over a temp data folder."""
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    data = tmp_path / "data"
+    for sub in ("inbox", "work", "output", "archive", "failed"):
+        (data / sub).mkdir(parents=True)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "CASTLINE_DATA": str(data),
+        "CASTLINE_FEEDS": str(tmp_path / "feeds.yaml"),
+        "CASTLINE_INBOX_INTERVAL": "5",
+        "CASTLINE_SHOWS": str(ROOT / "shows"),
+    }
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=ROOT, start_new_session=True,
+        stdout=open(logs / "server.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )
+    worker = None
+    try:
+        wait_healthy(api, timeout=180, proc=server)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flows.serve"], env=env, cwd=ROOT, start_new_session=True,
+            stdout=open(logs / "serve.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        )
+        yield {"api": api, "ui": f"http://127.0.0.1:{port}", "data": data, "logs": logs}
+    finally:
+        if worker is not None:
+            _stop(worker)
+        _stop(server)
+
+
+def _completed_runs(api: str, flow_name: str) -> list[dict]:
+    body = {
+        "flows": {"name": {"any_": [flow_name]}},
+        "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+    }
+    response = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def _wait_for(predicate, timeout: float, what: str, logs: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(2)
+    tails = {p.name: p.read_text(errors="replace")[-3000:] for p in logs.glob("*.log")}
+    pytest.fail(f"timed out waiting for {what}; logs: {tails}")
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is installed by make test")
+def test_inbox_drop_runs_and_shows_in_the_ui(service):
+    api, data = service["api"], service["data"]
+    (data / "inbox" / "engines.txt").write_text(EPISODE, encoding="utf-8")
+
+    runs = _wait_for(lambda: _completed_runs(api, "process-episode"), 300, "process-episode", service["logs"])
+    run = runs[0]
+    _wait_for(lambda: list((data / "archive").glob("engines*")), 60, "archive", service["logs"])
+    outputs = list((data / "output").glob("*/episode.json"))
+    assert len(outputs) == 1
+    assert not list((data / "failed").iterdir())
+    artifacts = httpx.post(
+        f"{api}/artifacts/filter",
+        json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}, timeout=10,
+    ).json()
+    assert {"markdown", "table"} <= {a["type"] for a in artifacts}
+
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{service['ui']}/runs/flow-run/{run['id']}", wait_until="networkidle")
+        page.get_by_text(run["name"]).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(SCREENSHOTS / "flow-run.png"), full_page=True)
+        page.get_by_role("tab", name="Artifacts").click()
+        page.get_by_text("highlights").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(SCREENSHOTS / "flow-run-artifacts.png"), full_page=True)
+        browser.close()
