@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from collections import Counter  # noqa: E402
+
 from castline.clean.evaluate import (  # noqa: E402
     labelled_prose,
     score_cleanup,
@@ -55,11 +57,13 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     totals = {"words": 0, "in": 0.0, "out": 0.0, "cin": 0.0, "cout": 0.0, "kept": 0.0, "u": 0.0}
+    injected: Counter[str] = Counter()
     started = time.perf_counter()
     for name, text in load_texts():
         for seed in range(args.seeds):
             s = score_cleanup(text, seed=seed, strength=args.strength)
             w = s.words
+            injected += s.injected
             totals["words"] += w
             totals["in"] += s.wer_noisy * w
             totals["out"] += s.wer_clean * w
@@ -81,6 +85,7 @@ def main() -> int:
         f"{'ALL (word-weighted)':<18}{w:>7}{wer_in:>8.3f}{wer_out:>9.3f}{1 - wer_out / wer_in:>9.1%}"
         f"{cin:>9.3f}{cout:>10.3f}{1 - cout / cin:>11.1%}{kept:>9.2%}{totals['u'] / w:>11.3f}"
     )
+    print("injected: " + ", ".join(f"{kind} {count}" for kind, count in injected.most_common()))
     print(f"\n{time.perf_counter() - started:.1f} s; targets: removed >= 70%, content >= 99.5%")
     return 0
 

@@ -52,6 +52,31 @@ NOTEBOOK_DIALOGUES = {
 }
 NOTEBOOK_HOSTS = {"Matt Turck", "Dwarkesh Patel"}
 
+# The opening of the raw MLST transcript (lines 1-32, about 14 minutes), with
+# turn starts marked by hand from the content: (first words of the turn, speaker).
+MLST = ROOT / "seeds" / "mlst-eiso-kant.raw.txt"
+MLST_OPENING = {
+    "lines": (1, 32),
+    "speakers": [{"name": "Tim Scarfe", "role": "host"}, {"name": "Eiso Kant", "role": "guest"}],
+    "starts": [
+        ("You will never hear me argue against scale.", "Eiso Kant"),
+        ("I've just had the most amazing conversation", "Tim Scarfe"),
+        ("No, thank you so much for having me.", "Eiso Kant"),
+        ("Can you tell us a little bit about yourself", "Tim Scarfe"),
+        ("Personally, I'm a computer geek.", "Eiso Kant"),
+        ("And your co-founder is Jason.", "Tim Scarfe"),
+        ("Correct. Yeah, Jason I met", "Eiso Kant"),
+        ("So tell us a little bit more about Poolside.", "Tim Scarfe"),
+        ("Poolside's main goal comes down", "Eiso Kant"),
+        ("So there's a kind of winner-takes-all", "Tim Scarfe"),
+        ("So I think all of us at the frontier are constantly", "Eiso Kant"),
+        ("So I'm trying to understand this because", "Tim Scarfe"),
+        ("So I think it's a spectrum.", "Eiso Kant"),
+        ("It's interesting because I'm trying to tease out", "Tim Scarfe"),
+        ("You will never hear me argue against scale. Scaling", "Eiso Kant"),
+    ],
+}
+
 _COLON = re.compile(r"^([A-Z][\w.'’ -]{1,40}?):\s+(.*)$")
 _HEADER = re.compile(r"^([A-Z][\w.'’ -]{1,40}?)\s+\d{1,2}:\d{2}:\d{2}\s*$")
 
@@ -90,6 +115,30 @@ def build_notebook_devset() -> list[Path]:
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(path)
     return written
+
+
+def build_mlst_devset() -> Path:
+    """Write the hand-marked opening of the MLST seed as a dev-set JSON file."""
+    first, last = MLST_OPENING["lines"]
+    lines = [line.strip() for line in MLST.read_text(encoding="utf-8").splitlines()]
+    text = " ".join(line for line in lines[first - 1 : last] if line)
+    cuts, cursor = [], 0
+    for phrase, speaker in MLST_OPENING["starts"]:
+        at = text.index(phrase, cursor)
+        cuts.append((at, speaker))
+        cursor = at + 1
+    turns = []
+    for (at, speaker), (nxt, _) in zip(cuts, cuts[1:] + [(len(text), None)], strict=True):
+        turns.append({"speaker": speaker, "text": text[at:nxt].strip()})
+    data = {
+        "name": "mlst-opening",
+        "style": f"raw Whisper ASR (seed), lines {first}-{last}, turns marked by hand",
+        "speakers": MLST_OPENING["speakers"],
+        "turns": turns,
+    }
+    path = DEVSET / "mlst-opening.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def asr_episode(data: dict, *, line_words: int = 45) -> tuple[Episode, list[str], list[str]]:
@@ -148,6 +197,8 @@ def load_devset(*, rebuild: bool = False) -> list[dict]:
     """All dev dialogues, building the notebook ones when missing."""
     if rebuild or not any(DEVSET.glob("notebook-*.json")):
         build_notebook_devset()
+    if rebuild or not (DEVSET / "mlst-opening.json").exists():
+        build_mlst_devset()
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(DEVSET.glob("*.json"))]
 
 
@@ -178,6 +229,44 @@ def run(*, hint: bool = True, rebuild: bool = False) -> list[dict]:
     return rows
 
 
+def evaluate_mlst_full(*, hint: bool = True) -> dict:
+    """Attribute the whole MLST seed as read (one chunk per line) and score its opening.
+
+    The seed's first 32 lines carry hand-marked turns (``mlst-opening.json``);
+    this scores them inside a full two-hour run, where speaker adaptation and
+    the cold-open matching see the entire episode.
+    """
+    gold = json.loads((DEVSET / "mlst-opening.json").read_text(encoding="utf-8"))
+    ref = [t["speaker"] for t in gold["turns"] for _ in t["text"].split()]
+    roles = {s["name"]: s["role"] for s in gold["speakers"]}
+    turns, clock = [], 0.0
+    for line in MLST.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            duration = len(line.split()) / SPEAKING_RATE_WPS
+            turns.append(Turn(None, clock, clock + duration, line, line))
+            clock += duration
+    episode = Episode(title="mlst", slug="mlst", turns=turns, times_estimated=True)
+    speakers = [Speaker(f"S{i + 1}", s["name"], s["role"]) for i, s in enumerate(gold["speakers"])]
+    attribute_speakers(episode, speakers=speakers if hint else None)
+    hyp, hyp_roles = episode_word_labels(episode)
+    hyp, hyp_roles = [str(h) for h in hyp[: len(ref)]], hyp_roles[: len(ref)]
+    ref_roles = [roles[r] for r in ref]
+    base = majority_baseline(ref, ref_roles)
+    return {
+        "name": "mlst full episode (opening scored)",
+        "words": len(ref),
+        "speakers": 2,
+        "found": len(episode.speakers),
+        "acc": word_accuracy(ref, hyp),
+        "base_acc": base["word_accuracy"],
+        "f1": change_f1(ref, hyp),
+        "base_f1": base["change_f1"],
+        "role": role_accuracy(ref_roles, hyp_roles),
+        "base_role": base["role_accuracy"],
+        "episode": episode,
+    }
+
+
 def print_table(rows: list[dict], title: str) -> None:
     """Print the metrics table."""
     print(title)
@@ -206,6 +295,7 @@ def main() -> None:
     modes = [False] if args.no_hint else [True, False]
     for hint in modes:
         rows = run(hint=hint, rebuild=args.rebuild)
+        rows.append(evaluate_mlst_full(hint=hint))
         print_table(rows, f"\nspeaker attribution, {'with' if hint else 'without'} speakers hint")
         if args.show:
             for r in rows:

@@ -39,7 +39,10 @@ def process(
     speakers: str = typer.Option("", help='Known speakers: "Tim Scarfe:host,Eiso Kant:guest".'),
     glossary: Path | None = typer.Option(None, help="File of names and terms, one per line."),
     title: str | None = typer.Option(None, help="Episode title."),
-    show: str | None = typer.Option(None, help="Show name used in attributions."),
+    show: str | None = typer.Option(None, help="Show profile in shows/ or show name."),
+    num_speakers: int | None = typer.Option(None, help="Audio: exact number of voices."),
+    min_speakers: int | None = typer.Option(None, help="Audio: at least this many voices."),
+    max_speakers: int | None = typer.Option(None, help="Audio: at most this many voices."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process INPUT end to end through the process-episode flow (no server needed)."""
@@ -72,6 +75,9 @@ def process(
                 glossary=str(glossary) if glossary else None,
                 title=title,
                 show=show,
+                num_speakers=num_speakers,
+                min_speakers=min_speakers,
+                max_speakers=max_speakers,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))
@@ -128,6 +134,30 @@ def batch(
 
 
 @app.command()
+def inbox(
+    once: bool = typer.Option(False, "--once", help="Do one pass and exit (for cron and tests)."),
+    data: Path = typer.Option(Path("data"), help="Folder holding inbox/ work/ output/ archive/ failed/."),
+    settle: float = typer.Option(3.0, help="Seconds a file's size must stay unchanged before it is claimed."),
+    interval: float = typer.Option(30.0, help="Seconds between passes when not --once."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Process files dropped into DATA/inbox/: archive on success, quarantine with a report on failure."""
+    _quiet_prefect(verbose)
+    from castline.inbox import cli_summary
+    from flows.inbox import inbox_once
+
+    # Quarantined files are outcomes, not errors of the pass: exit 0 and report them.
+    while True:
+        report = inbox_once(data, settle_seconds=settle)
+        summary = cli_summary(report)
+        if summary.strip():
+            print(summary, flush=True)
+        if once:
+            break
+        time.sleep(interval)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address the Prefect server and UI listen on."),
     port: int = typer.Option(4200, help="Port of the Prefect server and UI."),
@@ -142,8 +172,8 @@ def serve(
 
 def _precheck(input_path: Path) -> None:
     """Refuse unreadable text input at once, before Prefect starts (audio is checked by its stage)."""
-    from castline.inputs import is_audio_path
     from castline.ingest import IngestError, read_episodes
+    from castline.inputs import is_audio_path
 
     if is_audio_path(input_path):
         return

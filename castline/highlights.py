@@ -23,9 +23,10 @@ from castline.model import Clip, Episode, Highlight, Preview
 from castline.segment import (
     EXCLUDED_TAGS,
     SentenceUnit,
+    best_phrase,
     episode_end,
     is_question,
-    best_phrase,
+    lead_trim,
     opening_problem,
     passage_features,
     sentence_units,
@@ -111,6 +112,15 @@ def _quote_score(text: str, *, ideal_words: tuple[int, int], question: float = 0
     return score
 
 
+def _quote_start(u: SentenceUnit) -> int | None:
+    """Where a quote of ``u`` may start: the sentence start, or just past a leading
+    conjunction ("And so ..."); None when it leans on earlier talk either way."""
+    if opening_problem(u.text) is None:
+        return u.start
+    skip = lead_trim(u.text)
+    return u.start + skip if skip else None
+
+
 def _spans_time(episode: Episode, turn: int, spans: Sequence[tuple[int, int]]) -> float:
     t = episode.turns[turn]
     return sum(t.time_at(b) - t.time_at(a) for a, b in spans)
@@ -137,18 +147,24 @@ def _preview_candidates(
         text = episode.turns[ti].text
         options: list[tuple[list[tuple[int, int]], list[int], float]] = []
         for i, u in enumerate(turn_units):
-            if opening_problem(u.text):
+            a = _quote_start(u)
+            if a is None:
                 continue
             for j in range(i, min(i + 3, len(turn_units))):
-                options.append(([(u.start, turn_units[j].end)], list(range(i, j + 1)), 0.0))
-            for j in range(i + 2, min(i + 5, len(turn_units))):
-                if opening_problem(turn_units[j].text):
+                if "\n" in text[a : turn_units[j].start]:
+                    break  # a quote stays inside one paragraph
+                options.append(([(a, turn_units[j].end)], list(range(i, j + 1)), 0.0))
+            for j in range(i + 2, min(i + 4, len(turn_units))):
+                if "\n" in text[a : turn_units[j].start]:
+                    break
+                b = _quote_start(turn_units[j])
+                if b is None:
                     continue  # what follows the elision must read on its own too
                 # Elide the middle, within this speaker's turn only.
-                options.append(([(u.start, u.end), (turn_units[j].start, turn_units[j].end)],
-                                 [i, j], -0.4))
-            for span in _clause_prefixes(u, text, 10):
-                options.append(([span], [i], -0.2))
+                options.append(([(a, u.end), (b, turn_units[j].end)], [i, j], -0.4))
+            for _a, end in _clause_prefixes(u, text, 10):
+                if end - a > 20:
+                    options.append(([(a, end)], [i], -0.2))
         for spans, idx, adjust in options:
             duration = _spans_time(episode, ti, spans)
             if not min_s <= duration <= max_s:
@@ -270,11 +286,14 @@ def _highlight_candidates(
         if not _attributed(episode, turn.speaker):
             continue
         for i, u in enumerate(turn_units):
-            if opening_problem(u.text):
+            a = _quote_start(u)
+            if a is None:
                 continue
             for j in range(i, min(i + 3, len(turn_units))):
-                a, b = u.start, turn_units[j].end
+                b = turn_units[j].end
                 quote = turn.text[a:b]
+                if "\n" in quote:
+                    break  # a quote stays inside one paragraph
                 n = len(words(quote))
                 # X's 280 minus attribution leaves roughly 45 words at most.
                 if len(quote) > 250:
@@ -306,6 +325,8 @@ def make_highlights(
     """
     units = sentence_units(episode)
     candidates = sorted(_highlight_candidates(episode, units), key=lambda c: -c.score)
+    # Short episodes cannot spread ten quotes 45 s apart: scale the gap down.
+    min_gap_s = min(min_gap_s, episode_end(episode) / (2.0 * max(count, 1)))
     chosen: list[tuple[_Candidate, str]] = []
     for cand in candidates:
         if len(chosen) >= count:
@@ -358,7 +379,12 @@ def _clip_units(episode: Episode, clip: Clip, units: Sequence[SentenceUnit]) -> 
 def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: str) -> str:
     """Post 1: the clip's own opening question, or a question built from its key phrase."""
     where = episode.show or episode.title
-    speaker = next((u.speaker for u in cunits if _attributed(episode, u.speaker)), None)
+    spoken: dict[str, int] = {}
+    for u in cunits:
+        if _attributed(episode, u.speaker):
+            spoken[u.speaker] = spoken.get(u.speaker, 0) + u.n_words
+    # The clip belongs to whoever does most of the talking in it.
+    speaker = max(spoken, key=spoken.get) if spoken else None
     name = episode.speaker_name(speaker) if speaker else None
     byline = f"{name} on {where}" if name else where
     if cunits and is_question(cunits[0].text):
@@ -370,8 +396,10 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
     feats = passage_features(body)
     if feats.story:
         question = f"What did {name or 'our guest'} learn first-hand about {phrase}?"
-    elif feats.contrarian or feats.claims:
+    elif feats.contrarian:
         question = f"What does almost everyone get wrong about {phrase}?"
+    elif feats.claims:
+        question = f"What actually matters about {phrase}?"
     elif feats.numbers:
         question = f"What do the numbers really say about {phrase}?"
     else:
@@ -410,16 +438,17 @@ def add_threads(episode: Episode) -> None:
                 used.update(cand.units)
                 break
         claims = [
-            u
+            (u, episode.turns[u.turn].text[start : u.end])
             for u in cunits
             if u.index not in used
-            and not opening_problem(u.text)
+            and (start := _quote_start(u)) is not None
             and not is_question(u.text)
+            and len(words(u.text)) >= 6
             and (passage_features(u.text).claims or passage_features(u.text).contrarian)
         ]
-        claims.sort(key=lambda u: -passage_features(u.text).score())
-        for u in claims:
-            post = f"The takeaway: “{u.text.strip()}” {{mark}}"
+        claims.sort(key=lambda c: -passage_features(c[1]).score())
+        for _u, sentence in claims:
+            post = f"The takeaway: “{sentence}” {{mark}}"
             if tweet_valid(post.format(mark="(9/9)")):
                 drafts.append(post)
                 break

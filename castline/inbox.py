@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import sqlite3
 import stat
 import tempfile
@@ -57,6 +58,7 @@ __all__ = [
     "HOW_TO_RETRY",
     "LAYOUT",
     "OPTION_KEYS",
+    "SIDECAR_SUFFIX",
     "Claim",
     "FileOutcome",
     "InboxReport",
@@ -558,6 +560,20 @@ def read_sidecar(path: Path) -> tuple[dict[str, str], str | None]:
     return options, None
 
 
+def _move_into_claim(source: Path, target: Path, kind: str) -> None:
+    """``os.rename``; across filesystems (an inbox mounted separately) copy, then unlink the source."""
+    try:
+        os.rename(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV or kind == "special":  # a fifo cannot be copied without reading it
+            raise
+    partial = target.with_name(f".{target.name}.copying")
+    shutil.copy2(source, partial, follow_symlinks=False)
+    os.rename(partial, target)
+    os.unlink(source)  # only once the complete copy has its name
+
+
 def _new_claim_dir(root: Path) -> Path:
     while True:
         claim_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
@@ -588,19 +604,21 @@ def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MA
     claim_dir = _new_claim_dir(root)
     target = claim_dir / safe_name(source.name)
     try:
-        os.rename(source, target)
-    except FileNotFoundError:
-        claim_dir.rmdir()
+        _move_into_claim(source, target, kind)
+    except BaseException:
+        shutil.rmtree(claim_dir, ignore_errors=True)  # holds at most our own partial copy
         raise
     sidecar_source = source.with_name(source.name + SIDECAR_SUFFIX)
     options, problem = {}, None
     if kind == "file" and os.path.lexists(sidecar_source):
         sidecar_target = target.with_name(target.name + SIDECAR_SUFFIX)
         try:
-            os.rename(sidecar_source, sidecar_target)
+            _move_into_claim(sidecar_source, sidecar_target, _stat_kind(os.lstat(sidecar_source).st_mode))
             options, problem = read_sidecar(sidecar_target)
         except FileNotFoundError:
             pass
+        except OSError as exc:  # the file itself is claimed already: report, do not lose it
+            problem = f"{sidecar_source.name}: sidecar could not be moved with the file ({exc})"
     st = os.lstat(target)
     kind = _stat_kind(st.st_mode)  # the entry may have been swapped between scan and rename
     sha = _sha256_of(target) if kind == "file" and st.st_size <= max_bytes else None
@@ -793,10 +811,12 @@ def _tidy_finished_claim_dir(root: Path, claim_dir: Path) -> None:
     row = _ledger_row(root, claim_dir.name)
     if row is None:
         # Either a claim being made right now (another process without the pass lock) or a crash
-        # between mkdir and rename: only an old, empty folder is safe to remove.
+        # between mkdir and rename: only an old folder holding at most a partial copy (whose
+        # source is still in the inbox) is safe to remove.
         age = time.time() - claim_dir.stat().st_mtime
-        if not any(claim_dir.iterdir()) and age > _STALE_EMPTY_CLAIM_SECONDS:
-            claim_dir.rmdir()
+        leftovers = list(claim_dir.iterdir())
+        if age > _STALE_EMPTY_CLAIM_SECONDS and all(p.name.endswith(".copying") for p in leftovers):
+            shutil.rmtree(claim_dir, ignore_errors=True)
         return
     if not row["final_path"]:
         return
@@ -1025,9 +1045,14 @@ def _process_claims(
 
 
 def cli_summary(report: InboxReport) -> str:
-    """One line per file (status, name, where it went or why it failed), then a totals line."""
+    """One line per file (status, name, where it went or why it failed), then a totals line.
+
+    An empty string when the pass found nothing to do (so a polling loop stays quiet).
+    """
     if report.busy:
         return f"another inbox pass is running on {report.data_dir}; nothing done"
+    if not report.outcomes:
+        return ""
     lines = []
     for o in report.outcomes:
         again = " (recovered)" if o.recovered else ""

@@ -33,6 +33,11 @@ class Settings:
         Show name, used in attributions ("— Eiso Kant on MLST").
     clip_count:
         Number of clips to publish.
+    embedder:
+        Sentence vectors for topic segmentation: ``"minilm"`` (the packaged
+        all-MiniLM-L6-v2), ``"tfidf"``, or ``"auto"`` (MiniLM when installed).
+    num_speakers, min_speakers, max_speakers:
+        Speaker-count hints for audio diarization.
     """
 
     speakers: list[Speaker] = field(default_factory=list)
@@ -40,6 +45,18 @@ class Settings:
     title: str | None = None
     show: str | None = None
     clip_count: int = 3
+    embedder: str = "auto"
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+
+    def speaker_count_hints(self) -> dict[str, int]:
+        """Diarization hints: explicit counts, else the number of named speakers."""
+        hints = {k: v for k, v in (("num_speakers", self.num_speakers), ("min_speakers", self.min_speakers),
+                                   ("max_speakers", self.max_speakers)) if v}
+        if not hints and len(self.speakers) >= 2:
+            hints["num_speakers"] = len(self.speakers)
+        return hints
 
     def fingerprint(self, stage: str) -> str:
         """A short hash of the settings that ``stage`` depends on (for caching)."""
@@ -50,6 +67,7 @@ class Settings:
 _STAGE_SETTINGS = {
     "speakers": ("speakers",),
     "clean": ("glossary",),
+    "chapters": ("embedder",),
     "clips": ("clip_count",),
     "highlights": ("show",),
 }
@@ -74,9 +92,11 @@ def _clean(ep: Episode, s: Settings) -> Episode:
 
 
 def _chapters(ep: Episode, s: Settings) -> Episode:
+    from castline import embed
     from castline.segment import make_chapters
 
-    ep.chapters = make_chapters(ep)
+    use_minilm = s.embedder == "minilm" or (s.embedder == "auto" and embed.available())
+    ep.chapters = make_chapters(ep, embed=embed.embed if use_minilm else None)
     return ep
 
 

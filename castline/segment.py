@@ -41,6 +41,7 @@ __all__ = [
     "find_clips",
     "is_question",
     "key_phrases",
+    "lead_trim",
     "make_chapters",
     "opening_problem",
     "passage_features",
@@ -278,11 +279,40 @@ def key_phrases(text: str, *, top: int = 12, max_words: int = 3) -> list[tuple[s
     return out[:top]
 
 
+def _stem(word: str) -> str:
+    """A crude English stem, enough to see "write"/"writing"/"writes" as one word."""
+    word = word.lower()
+    for suffix in ("ings", "ing", "ers", "er", "ies", "es", "ed", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _stems(phrase: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in content_words(phrase))
+
+
 def _same_title(a: str, b: str) -> bool:
     from rapidfuzz import fuzz
 
-    wa, wb = set(content_words(a)), set(content_words(b))
-    return fuzz.ratio(a.lower(), b.lower()) >= 80 or (bool(wa) and wa <= wb) or (bool(wb) and wb <= wa)
+    sa, sb = _stems(a), _stems(b)
+    return fuzz.ratio(a.lower(), b.lower()) >= 80 or (bool(sa) and sa <= sb) or (bool(sb) and sb <= sa)
+
+
+# Light verbs that open YAKE phrases ("write bedtime stories"): the object names the topic.
+_LIGHT_VERBS = frozenset(
+    """write build make get take do go use reduce pick have give put see run try find keep call
+    start talk bring want need hold push think know say tell""".split()
+)
+
+
+def _topical(phrase: str) -> str:
+    tokens = phrase.split()
+    if len(tokens) >= 3 and tokens[0].lower() in _LIGHT_VERBS:
+        rest = " ".join(tokens[1:])
+        if _good_phrase(rest):
+            return rest
+    return phrase
 
 
 def _titles(
@@ -301,37 +331,50 @@ def _titles(
     results: list[tuple[str, list[str]]] = []
     used: list[str] = []
     for i, phrases in enumerate(candidates):
-        scored = []
+        scored: list[tuple[float, str, int]] = []
         for phrase, weight in phrases:
-            # Distinctiveness: a phrase every chapter uses names the show, not the chapter.
+            phrase = _topical(phrase)
             key = phrase.lower()
+            # Distinctiveness: a phrase every chapter uses names the show, not the chapter.
             df = sum(1 for t in lowered if key in t) or 1
             idf = math.log(1 + n / df)
             # A title should name what the chapter keeps returning to, not a one-off aside.
             tf = 1 + math.log(max(lowered[i].count(key), 1))
             length = len(phrase.split())
             shape = {1: 0.7, 2: 1.0, 3: 0.9}.get(length, 0.8)
-            scored.append((weight * idf * tf * shape, phrase))
+            scored.append((weight * idf * tf * shape, phrase, df))
         scored.sort(key=lambda x: -x[0])
-        keywords = [p for _, p in scored[:5]]
-        title = ""
-        for _, phrase in scored:
+        keywords = _uniq([p for _, p, _ in scored])[:5]
+        title, title_df = "", 0
+        for score, phrase, df in scored:
             candidate = title_case(phrase)
             if not any(_same_title(candidate, u) for u in used):
-                title = candidate
+                title, title_df, title_score = candidate, df, score
                 break
         if title and len(title.split()) == 1:
-            # A lone word is vague; pair it with the next distinct phrase when short.
-            for _, phrase in scored:
-                extra = title_case(phrase)
-                combined = f"{title} and {extra}"
-                if (
-                    not _same_title(extra, title)
-                    and len(combined.split()) <= 4
-                    and not any(_same_title(extra, u) for u in used)
-                ):
-                    title = combined
-                    break
+            # A lone word is vague: prefer a longer phrase built on it...
+            longer = [
+                (sc, p) for sc, p, _ in scored
+                if len(p.split()) > 1 and _stem(title) in _stems(p) and sc >= 0.4 * title_score
+                and not any(_same_title(title_case(p), u) for u in used)
+            ]
+            if longer:
+                title = title_case(longer[0][1])
+            elif title_df > n / 2:
+                # ...or, when the word runs through most chapters, add what is specific here.
+                for _, phrase, df in scored:
+                    extra = title_case(phrase)
+                    combined = f"{title} and {extra}"
+                    if (
+                        df <= n / 2
+                        and (len(phrase.split()) > 1 or phrase[:1].isupper())
+                        and not _same_title(extra, title)
+                        and not (_stems(extra) & _stems(title))
+                        and len(combined.split()) <= 4
+                        and not any(_same_title(extra, u) for u in used)
+                    ):
+                        title = combined
+                        break
         if not title:
             base = fallbacks[i]
             title, k = base, 2
@@ -564,6 +607,8 @@ def opening_problem(sentence: str) -> str | None:
         return "empty"
     if len(words(text)) < 3:
         return "too short to open"
+    if not text.rstrip("\"'”’)]").endswith((".", "?", "!", "…")):
+        return "unfinished sentence"
     first_word = words(text)[0]
     if first_word.islower() and first_word.isalpha():
         # Sentences of edited text start capitalised; a lower-case start is the
@@ -579,6 +624,27 @@ def opening_problem(sentence: str) -> str | None:
 
 def _opening_ok(sentence: str) -> bool:
     return opening_problem(sentence) is None
+
+
+_LEAD_CONJUNCTION = re.compile(
+    r"^(?:and|but|so|or|because)(?:\s+(?:so|then|yet|now))?,?\s+(?=\w)", re.IGNORECASE
+)
+
+
+def lead_trim(sentence: str) -> int:
+    """Characters of a leading conjunction ("And so ", "But ") that a quote may skip.
+
+    Returns 0 when there is none or when what follows still leans on what came
+    before; the rest of the sentence stays a verbatim span.
+    """
+    match = _LEAD_CONJUNCTION.match(sentence)
+    if not match:
+        return 0
+    rest = sentence[match.end() :]
+    # Judge the remainder as if it opened the sentence.
+    if opening_problem(rest[:1].upper() + rest[1:]) is not None:
+        return 0
+    return match.end()
 
 
 _TAG_QUESTION = re.compile(
@@ -785,9 +851,18 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
 
 
 def _clip_title(text_units: Sequence[SentenceUnit]) -> str:
+    """The opening question if short, else the clip's own short claim, else its key phrase."""
     first = text_units[0].text.strip()
     if is_question(first) and len(words(first)) <= 8:
         return first
+    claims = []
+    for u in text_units:
+        n = len(words(u.text))
+        feats = passage_features(u.text)
+        if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(u.text) is None:
+            claims.append((feats.score(), u.text.strip().rstrip(".!")))
+    if claims:
+        return max(claims)[1]
     phrase = best_phrase(" ".join(u.text for u in text_units))
     return title_case(phrase) if phrase else " ".join(first.split()[:8])
 
@@ -797,7 +872,14 @@ def best_phrase(text: str) -> str | None:
 
     Lone words that only carry a stance ("wrong", "always") never name a topic.
     """
-    phrases = key_phrases(text, top=8, max_words=3)
+    lowered = text.lower()
+    phrases = [
+        # What the passage returns to names it better than a one-off idiom.
+        (p, w * (1 + math.log(max(lowered.count(p.lower()), 1))))
+        for p, w in key_phrases(text, top=8, max_words=3)
+        if p.split()[0].lower() not in _LIGHT_VERBS
+    ]
+    phrases.sort(key=lambda pw: -pw[1])
     if not phrases:
         return None
     multi = [(p, w) for p, w in phrases if len(p.split()) >= 2]
@@ -869,7 +951,7 @@ def find_clips(
             else:
                 reasons.append("ends on a payoff line")
             # Mild preference for 60-120 s: long enough to land, short enough to post.
-            score -= 0.004 * max(0.0, 60 - duration) + 0.004 * max(0.0, duration - 120)
+            score -= 0.015 * max(0.0, 50 - duration) + 0.004 * max(0.0, duration - 120)
             candidates.append((score, a, b, reasons))
     candidates.sort(key=lambda c: -c[0])
     chosen: list[tuple[float, int, int, list[str]]] = []

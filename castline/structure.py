@@ -43,6 +43,9 @@ _SPONSOR_TRIGGER = re.compile(
     re.IGNORECASE,
 )
 
+# Phrases that only ever introduce a sponsor read (unlike "our sponsor").
+_STRONG_TRIGGER = re.compile(r"sponsored|brought|supported|presented|powered|word\s+from", re.IGNORECASE)
+
 _DOMAIN = re.compile(
     r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|ai|io|org|co|net|dev|app|fm|xyz|tech|so|gg|us|uk)\b(?:/\S*)?",
     re.IGNORECASE,
@@ -86,27 +89,33 @@ def sponsor_spans(sentences: list[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(sentences):
-        if not _SPONSOR_TRIGGER.search(sentences[i]):
+        trigger = _SPONSOR_TRIGGER.search(sentences[i])
+        if not trigger:
             i += 1
             continue
-        end = i
-        promo_end = i
+        last_action = None  # last sentence with a call to action
+        promo_end = i  # end of the unbroken run of promo sentences after the trigger
         promo_run = True
         for j in range(i + 1, min(len(sentences), i + MAX_AD_SENTENCES)):
             s = sentences[j]
-            if _RESUME.search(s) or _SPONSOR_TRIGGER.search(s) and j > i + 1:
+            if _RESUME.search(s) or (_SPONSOR_TRIGGER.search(s) and j > i + 1):
                 break
-            if s.rstrip().endswith("?") and not (_DOMAIN.search(s) or _CALL_TO_ACTION.search(s)):
-                # A question to the guest ends the read; "want to X?" promo stays.
-                if not _PROMO.search(s):
-                    break
-            if _DOMAIN.search(s) or _CALL_TO_ACTION.search(s):
-                end = j
+            action = bool(_DOMAIN.search(s) or _CALL_TO_ACTION.search(s))
+            if s.rstrip().endswith("?") and not action and not _PROMO.search(s):
+                break  # a question to the guest: the read is over
+            if action:
+                last_action = j
             if promo_run and _PROMO.search(s):
                 promo_end = j
             else:
                 promo_run = False
-        end = max(end, promo_end) if end == i else end
+        if _DOMAIN.search(sentences[i]) or _CALL_TO_ACTION.search(sentences[i]):
+            last_action = max(last_action or i, i)
+        if last_action is None and not _STRONG_TRIGGER.search(trigger.group(0)):
+            # "our sponsor at the university ..." with nothing to buy is just talk.
+            i += 1
+            continue
+        end = last_action if last_action is not None else promo_end
         spans.append((i, end + 1))
         i = end + 1
     return spans

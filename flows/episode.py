@@ -19,11 +19,21 @@ from castline import code_version
 from castline.export import write_outputs
 from castline.export.markdown import highlights_markdown
 from castline.ingest import IngestError, read_episodes
+from castline.inputs import is_audio_path
 from castline.model import Episode
 from castline.pipeline import STAGES, Settings, build_settings, run_stage, stage_key
 from castline.text import format_timestamp
 
 __all__ = ["process_episode", "progress_hooks"]
+
+
+def _file_sha256(path: str) -> str:
+    # Streamed: audio files can be gigabytes.
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 #: Callables ``(stage, slug) -> None`` told when a stage starts (the CLI's progress).
 progress_hooks: list[Callable[[str, str], None]] = []
@@ -57,6 +67,49 @@ def ingest(path: str, title: str | None) -> list[Episode]:
 
 
 @task(cache_key_fn=_key_from_parameters, persist_result=True)
+def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
+    """Transcribe an audio/video file with whisperX (cached by content hash)."""
+    from castline.asr import transcribe
+
+    _tell("transcribe", Path(path).name)
+    episode = transcribe(path)
+    if title:
+        episode.title = title
+    return episode
+
+
+@task(cache_key_fn=_key_from_parameters, persist_result=True)
+def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, str]]:
+    """Who spoke when in the audio (cached by content hash and speaker-count hints)."""
+    from castline.diarize.audio import diarize
+
+    _tell("diarize", Path(path).name)
+    return [tuple(segment) for segment in diarize(path, **hints)]
+
+
+@task
+def label_voices(episode: Episode, segments: list, settings: Settings) -> Episode:
+    """Assign words to diarized voices and name the voices."""
+    from castline.diarize.audio import assign_words
+    from castline.diarize.naming import name_diarized_speakers
+
+    _tell("voices", episode.slug)
+    episode = assign_words(episode, segments)
+    episode.metadata["diarization"] = [list(segment) for segment in segments]
+    return name_diarized_speakers(episode, settings.speakers)
+
+
+@task(retries=1, retry_delay_seconds=[2])
+def cut_audio(episode: Episode, path: str, folder: str) -> Episode:
+    """Cut clip and preview audio with captions into the episode's clips/ folder."""
+    from castline.export.clip_audio import cut_clips
+
+    _tell("clip audio", episode.slug)
+    cut_clips(episode, path, Path(folder) / "clips")
+    return episode
+
+
+@task(cache_key_fn=_key_from_parameters, persist_result=True)
 def stage(name: str, episode: Episode, settings: Settings, key: str) -> Episode:
     """Run one castline stage (cached by ``key``)."""
     _tell(name, episode.slug)
@@ -64,11 +117,27 @@ def stage(name: str, episode: Episode, settings: Settings, key: str) -> Episode:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5])
-def export(episode: Episode, out_dir: str) -> dict[str, str]:
+def export(episode: Episode, folder: str) -> dict[str, str]:
     """Write the episode's outputs into its folder."""
     _tell("export", episode.slug)
-    paths = write_outputs(episode, Path(out_dir) / episode.slug)
+    paths = write_outputs(episode, folder)
     return {name: str(path) for name, path in paths.items()}
+
+
+def _output_folder(episode: Episode, out_dir: Path) -> Path:
+    """``out_dir/<slug>``, unless that folder holds another input's episode (then a hash suffix)."""
+    import json
+
+    folder = out_dir / episode.slug
+    existing = folder / "episode.json"
+    if existing.exists():
+        try:
+            previous = json.loads(existing.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        if previous.get("source_sha256") != episode.source_sha256:
+            folder = out_dir / f"{episode.slug}-{episode.source_sha256[:8] or 'x'}"
+    return folder
 
 
 def _publish_artifacts(episode: Episode, outputs: dict[str, str]) -> None:
@@ -104,23 +173,40 @@ def process_episode(
     glossary: str | None = None,
     title: str | None = None,
     show: str | None = None,
+    num_speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
-    ``speakers`` is ``"Name:role,Name:role"``; ``glossary`` a file of terms.
+    ``speakers`` is ``"Name:role,Name:role"``; ``glossary`` a file of terms;
+    the speaker counts are hints for audio diarization.
     """
     logger = get_run_logger()
     settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
-    content_hash = hashlib.sha256(Path(input_path).read_bytes()).hexdigest()
+    settings.num_speakers, settings.min_speakers, settings.max_speakers = (
+        num_speakers, min_speakers, max_speakers)
+    content_hash = _file_sha256(input_path)
+    audio = is_audio_path(input_path)
+    if audio:
+        base = f"{content_hash}:{code_version()}"
+        episodes = [transcribe_audio(input_path, title, key=f"{base}:asr")]
+        hints = settings.speaker_count_hints()
+        segments = diarize_audio(input_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
+        episodes = [label_voices(episodes[0], segments, settings)]
+    else:
+        episodes = ingest(input_path, title)
     folders = []
-    for index, episode in enumerate(ingest(input_path, title)):
+    for index, episode in enumerate(episodes):
         key = f"{content_hash}:{index}:{code_version()}"
         for name in STAGES:
             key = stage_key(key, name, settings)
             episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
-        outputs = export(episode, out_dir)
+        folder = str(_output_folder(episode, Path(out_dir)))
+        if audio:
+            episode = cut_audio(episode, input_path, folder)
+        outputs = export(episode, folder)
         _publish_artifacts(episode, outputs)
-        folder = str(Path(outputs["episode.json"]).parent)
         logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,
                     len(episode.turns), len(episode.chapters), len(episode.clips), folder)
         folders.append(folder)

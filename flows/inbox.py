@@ -7,6 +7,7 @@ Served on a schedule by ``flows/serve.py``; ``inbox_once`` is the same pass for
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -52,6 +53,29 @@ def inbox_markdown(report: InboxReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _failed_stage(flow_run_id) -> str | None:
+    """Name of the stage whose task failed in a process-episode run (``None`` if none did)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from castline.pipeline import STAGES
+
+    try:
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+    except Exception:  # noqa: BLE001 - the stage is a nicety; the error itself is still reported
+        return None
+    for run in sorted(runs, key=lambda r: r.expected_start_time or r.created):
+        if run.state and (run.state.is_failed() or run.state.is_crashed()):
+            for stage in ("ingest", *STAGES, "export"):
+                if run.name == stage or run.name.startswith(f"{stage}-"):
+                    return stage
+            return run.name.rsplit("-", 1)[0]  # Prefect names task runs "<task name>-<short id>"
+    return None
+
+
 @flow(name="watch-inbox", log_prints=True)
 def watch_inbox(
     data_dir: str = "data",
@@ -65,14 +89,25 @@ def watch_inbox(
 
     def process(path: Path, options: dict[str, str]) -> list[str]:
         # Each file is its own process-episode subflow run: own logs, artifacts and cache.
-        return process_episode.with_options(flow_run_name=f"inbox: {path.name}"[:120])(
+        state = process_episode.with_options(flow_run_name=f"inbox: {path.name}"[:120])(
             str(path),
             out_dir=out_dir,
             speakers=options.get("speakers", ""),
             glossary=options.get("glossary"),
             title=options.get("title"),
             show=options.get("show"),
+            return_state=True,
         )
+        if not state.is_completed():
+            stage = _failed_stage(state.state_details.flow_run_id)
+            try:
+                state.result()  # re-raises the subflow's own exception
+            except Exception as exc:
+                if stage and not getattr(exc, "stage", None):
+                    with contextlib.suppress(AttributeError):  # the report then names the stage
+                        exc.stage = stage
+                raise
+        return state.result()
 
     report = run_once(
         data_dir,
@@ -87,7 +122,9 @@ def watch_inbox(
                            outcome.report)
         elif outcome.status != "waiting":
             logger.info("%s: %s -> %s", outcome.name, outcome.status, ", ".join(outcome.outputs))
-    if report.outcomes or report.busy:
+    if report.busy:
+        logger.info("another inbox pass is still running on %s; this one did nothing", data_dir)
+    if report.outcomes:  # an artifact per idle 30 s pass would bury the ones that matter
         create_markdown_artifact(
             key="inbox-pass",
             markdown=inbox_markdown(report),
@@ -98,5 +135,5 @@ def watch_inbox(
 
 def inbox_once(data_dir: str | Path = "data", *, settle_seconds: float = 3.0,
                max_concurrent: int = 2) -> InboxReport:
-    """One inbox pass without a server (Prefect runs ephemeral); print ``cli_summary`` of the result."""
+    """One inbox pass without a server (Prefect runs ephemeral); ``cli_summary(report)`` prints it."""
     return watch_inbox(str(data_dir), settle_seconds=settle_seconds, max_concurrent=max_concurrent)

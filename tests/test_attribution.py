@@ -289,19 +289,21 @@ def _bench():
     return module
 
 
-def test_devset_floors_with_hint():
-    rows = _bench().run(hint=True)
-    total = rows[-1]
-    # Floors sit a little below the measured figures (see bench/speakers.py).
-    assert total["acc"] >= FLOOR_WORD_ACCURACY
-    assert total["f1"].f1 >= FLOOR_CHANGE_F1
-    assert total["acc"] > total["base_acc"]
-    assert total["role"] >= FLOOR_ROLE_ACCURACY
+# Floors sit a little below the figures measured with bench/speakers.py
+# (with hint: word accuracy 0.859, change F1 0.685, role accuracy 0.845;
+# without: 0.863, 0.663, 0.842), so a regression shows up here.
+FLOORS = {True: (0.83, 0.65, 0.81), False: (0.83, 0.63, 0.81)}
 
 
-FLOOR_WORD_ACCURACY = 0.82
-FLOOR_CHANGE_F1 = 0.60
-FLOOR_ROLE_ACCURACY = 0.78
+@pytest.mark.parametrize("hint", [True, False])
+def test_devset_floors(hint):
+    total = _bench().run(hint=hint)[-1]
+    accuracy, change, role = FLOORS[hint]
+    assert total["acc"] >= accuracy
+    assert total["f1"].f1 >= change
+    assert total["role"] >= role
+    assert total["acc"] > total["base_acc"] + 0.1
+    assert total["role"] > total["base_role"]
 
 
 # -- evaluation helpers ----------------------------------------------------------------
@@ -319,3 +321,50 @@ def test_evaluate_metrics_on_a_toy_example():
     assert base["word_accuracy"] == pytest.approx(20 / 30)
     with pytest.raises(ValueError):
         word_accuracy(ref, hyp[:-1])
+
+
+# -- through the ingest reader -----------------------------------------------------
+
+
+def test_notebook_seed_roles_per_conversation():
+    from castline.ingest import read_episodes
+
+    episode = attribute_speakers(read_episodes(ROOT / "seeds" / "producer-notebook.labelled.txt")[0])
+    roles = {s.name: s.role for s in episode.speakers}
+    assert roles["Matt Turck"] == "host"
+    assert roles["Dwarkesh Patel"] == "host"
+    assert roles["Sholto Douglas"] == roles["Casey Handmer"] == roles["Lewis Bollard"] == "guest"
+    if UNATTRIBUTED in roles:
+        assert roles[UNATTRIBUTED] == "other"
+    assert all(t.speaker is not None for t in episode.turns)
+
+
+def test_mlst_seed_without_hint_names_the_guest_from_the_intro():
+    from castline.ingest import read_episodes
+
+    episode = read_episodes(MLST)[0]
+    before = words_of(episode)
+    attribute_speakers(episode)
+    assert words_of(episode) == before
+    names = {s.name: s.role for s in episode.speakers}
+    assert names == {"Host": "host", "Izo Kant": "guest"}
+    host = next(s.id for s in episode.speakers if s.role == "host")
+    assert turn_of(episode, "Can you tell us a little bit about yourself").speaker == host
+
+
+def test_word_timings_follow_the_words_into_new_turns():
+    from castline.model import Word
+
+    episode = unlabelled(INTERVIEW)
+    for turn in episode.turns:
+        tokens = turn.verbatim.split()
+        step = (turn.end - turn.start) / len(tokens)
+        turn.words = [
+            Word(tok, turn.start + k * step, turn.start + (k + 1) * step) for k, tok in enumerate(tokens)
+        ]
+    attribute_speakers(episode, speakers=parse_speakers("Ivo Brandt:host,Nora Quist:guest"))
+    for turn in episode.turns:
+        assert turn.words is not None
+        assert [w.text for w in turn.words] == turn.verbatim.split()
+        assert {w.speaker for w in turn.words} == {turn.speaker}
+        assert (turn.start, turn.end) == (turn.words[0].start, turn.words[-1].end)

@@ -84,6 +84,7 @@ def assert_reads_cleanly(text: str) -> None:
         ("I, I think so.", "I think so.", "repeat"),
         ("we we built it.", "We built it.", "repeat"),
         ("It works in our in our industry.", "It works in our industry.", "repeat"),
+        ("We need more comp- compute.", "We need more compute.", "repeat"),
         ("It's, yes, of course.", "Yes, of course.", "false_start"),
         ("We built a, an engine.", "We built an engine.", "false_start"),
         ("I was, we were going home.", "We were going home.", "false_start"),
@@ -124,6 +125,8 @@ def test_filler_edit_fixes_capital_in_the_same_kind() -> None:
         "We build on top, on top, on top.",
         "Yes, I can, and I will.",
         "Hmm.",
+        "It rained 5 mm in the ER today.",
+        "First paragraph here.\n\nSecond one.",
         "It was a hundred million customers, which at least one bank does.",
     ],
 )
@@ -137,9 +140,70 @@ def test_kept_words_after_removal_read_cleanly() -> None:
     assert text == "And we shipped the thing. It works."
 
 
+def test_tag_removal_keeps_sentence_boundaries_and_questions() -> None:
+    assert clean("What is thinking in this concept, right? Thinking explores.")[0] == (
+        "What is thinking in this concept? Thinking explores."
+    )
+    assert clean("There's a Pareto frontier, right? You know, we've got Gemini.")[0] == (
+        "There's a Pareto frontier. We've got Gemini."
+    )
+
+
 def test_tag_question_ending_a_turn_is_kept() -> None:
     # the last words of a turn may be a real question put to the other speaker
     assert clean("GE makes these gas turbines, right?")[0] == "GE makes these gas turbines, right?"
+
+
+def test_stray_capital_from_joined_chunks_is_lowered() -> None:
+    text, edits = clean("It shipped. And, you know, You can just use it.")
+    assert text == "It shipped. And you can just use it."
+    # titles and names keep their capitals
+    assert clean("I like chess or Go and The Economist.")[0] == "I like chess or Go and The Economist."
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], [""], ["   "], ["..."], ["um"], ["Um, um."], ["“Um, it’s, uh, the the thing,” she said."]],
+)
+def test_odd_turns_keep_the_invariant(texts: list[str]) -> None:
+    ep = clean_episode(episode(*texts))
+    assert_invariant(ep)
+    for turn in ep.turns:
+        assert turn.text == turn.text.strip()
+        if turn.verbatim.strip():
+            assert turn.text  # a turn of nothing but hesitation stays as spoken
+
+
+def test_edits_carry_word_times_when_present() -> None:
+    from castline.model import Word
+
+    turn = Turn(None, 0.0, 3.0, "um we we go", "um we we go")
+    turn.words = [Word("um", 0.0, 0.5), Word("we", 0.5, 1.0), Word("we", 1.0, 1.5), Word("go", 1.5, 3.0)]
+    ep = clean_episode(Episode(title="t", slug="t", turns=[turn]))
+    assert ep.turns[0].text == "We go."
+    assert ep.edits[0].time_start == 0.0
+    assert all(e.time_start <= e.time_end for e in ep.edits)
+
+
+def test_non_english_episode_gets_only_language_neutral_edits() -> None:
+    ep = episode("Wir kommen um acht  Uhr, um zu essen", "DeepSeq ist gut")
+    ep.language = "de"
+    clean_episode(ep, glossary=["DeepSeek"])
+    assert [t.text for t in ep.turns] == ["Wir kommen um acht Uhr, um zu essen", "DeepSeek ist gut"]
+    assert {e.kind for e in ep.edits} == {"whitespace", "glossary"}
+
+
+def test_markers_in_a_chunk_that_lost_its_punctuation() -> None:
+    chunk = (
+        "it changed quite dramatically over the years you know so we moved everything to the "
+        "cloud and it was fine i mean we had no choice at all and if you know the system you "
+        "know what i mean by that"
+    )
+    text, edits = clean(chunk)
+    assert "you know so" not in text.lower()
+    assert "i mean we had" not in text.lower()
+    assert "if you know the system you know what I mean by that" in text
+    assert content_kept(chunk.replace("you know so", "so").replace("i mean we", "we"), text) == 1.0
 
 
 def test_final_period_is_a_question_mark_for_an_inverted_question() -> None:
@@ -184,8 +248,8 @@ def test_glossary_leaves_common_words_alone(verbatim: str) -> None:
 
 def test_load_glossary(tmp_path: Path) -> None:
     path = tmp_path / "glossary.txt"
-    path.write_text("# names\nEiso Kant\n\n  DeepSeek  # the lab\nMLST\n", encoding="utf-8")
-    assert load_glossary(path) == ["Eiso Kant", "DeepSeek", "MLST"]
+    path.write_text("# names\nEiso Kant\n\n  DeepSeek  # the lab\nMLST\nC#\n", encoding="utf-8")
+    assert load_glossary(path) == ["Eiso Kant", "DeepSeek", "MLST", "C#"]
 
 
 def test_suggest_glossary_finds_near_misses() -> None:
@@ -236,6 +300,34 @@ def test_continuation_chunks_are_not_broken_with_periods() -> None:
     ep = clean_episode(episode("We went to the", "store and bought milk."))
     assert ep.turns[0].text == "We went to the"
     assert ep.turns[1].text == "store and bought milk."
+    # a comma or an open word at a chunk's end carries on, whatever the next capital
+    ep = clean_episode(episode("But at the end of the day,", "I am still here and it's", "Fine"))
+    assert [t.text for t in ep.turns] == ["But at the end of the day,", "I am still here and it's", "Fine."]
+    # a capitalised everyday word after an unpunctuated chunk starts a new sentence
+    ep = clean_episode(episode("there is the foundation model", "And then there is the rest"))
+    assert [t.text for t in ep.turns] == [
+        "There is the foundation model.",
+        "And then there is the rest.",
+    ]
+    # ASR capitalises every chunk start: a capital alone is no sentence break
+    ep = clean_episode(episode("evaluations like Humanity's", "Last Exam are hard."))
+    assert ep.turns[0].text == "Evaluations like Humanity's"
+    # but different speakers never carry on each other's sentences
+    ep = clean_episode(
+        Episode(
+            title="t",
+            slug="t",
+            turns=[Turn("S1", 0, 1, "we went to the", "we went to the"), Turn("S2", 1, 2, "store", "store")],
+        )
+    )
+    assert [t.text for t in ep.turns] == ["We went to the", "Store."]
+
+
+def test_word_repeated_across_chunks_is_removed_once() -> None:
+    ep = clean_episode(episode("The shortest path with enterprises is", "is by deploying the model."))
+    assert [t.text for t in ep.turns] == ["The shortest path with enterprises", "is by deploying the model."]
+    assert [e.kind for e in ep.edits] == ["repeat"]
+    assert_invariant(ep)
 
 
 # -- seeds ----------------------------------------------------------------------------
@@ -262,15 +354,16 @@ def test_mlst_seed_invariant_and_speed(mlst_episode: Episode) -> None:
     # content words leave only as discourse markers, repaired names, or a repeated copy
     for edit in mlst_episode.edits:
         if edit.kind not in ("discourse", "glossary", "repeat"):
-            lost = Counter(content_words(edit.original)) - Counter(
-                content_words(edit.replacement)
-            )
+            lost = Counter(content_words(edit.original)) - Counter(content_words(edit.replacement))
             assert not lost, edit
     markers = {"know", "mean", "kind", "sort", "like", "right"}
-    assert content_kept(
-        " ".join(w for w in full_verbatim.split() if w.lower().strip(",.?") not in markers),
-        full_text,
-    ) > 0.995
+    assert (
+        content_kept(
+            " ".join(w for w in full_verbatim.split() if w.lower().strip(",.?") not in markers),
+            full_text,
+        )
+        > 0.995
+    )
     for turn in mlst_episode.turns:
         assert_reads_cleanly(turn.text)
     assert "Eiso Kant" in full_text and "Izo Kant" not in full_text
@@ -315,25 +408,37 @@ def test_injector_is_reproducible_and_adds_noise() -> None:
     assert sum(first.injected.values()) > 20
 
 
+def _pooled(scores) -> tuple[float, float, float]:
+    """Word-weighted (error removed, cased error removed, content kept)."""
+    words = sum(s.words for s in scores)
+
+    def total(attribute: str) -> float:
+        return sum(getattr(s, attribute) * s.words for s in scores)
+
+    return (
+        1 - total("wer_clean") / total("wer_noisy"),
+        1 - total("wer_cased_clean") / total("wer_cased_noisy"),
+        total("content_kept") / words,
+    )
+
+
 def test_cleanup_floors_on_show_page() -> None:
+    # measured: 95 % of the error removed, 87 % cased, 99.95 % content kept
     texts = show_page_texts((SEEDS / "interconnects-show-page.txt").read_text())[:3]
     scores = [score_cleanup(text, seed=seed) for text in texts for seed in (0, 1)]
-    words = sum(s.words for s in scores)
-    wer_in = sum(s.wer_noisy * s.words for s in scores) / words
-    wer_out = sum(s.wer_clean * s.words for s in scores) / words
-    kept = sum(s.content_kept * s.words for s in scores) / words
-    assert 1 - wer_out / wer_in >= 0.85
-    assert kept >= 0.997
+    removed, cased_removed, kept = _pooled(scores)
+    assert removed >= 0.92
+    assert cased_removed >= 0.80
+    assert kept >= 0.998
     assert all(s.wer_untouched <= 0.005 for s in scores)
 
 
 def test_cleanup_floors_on_notebook_prose() -> None:
+    # measured: 86 % removed, 63 % cased, 99.67 % content kept (spoken excerpts that
+    # already hold "you know" and hedges the editor removes, counted here as errors)
     texts = labelled_prose((SEEDS / "producer-notebook.labelled.txt").read_text())
     assert len(texts) >= 10
-    scores = [score_cleanup(text, seed=0) for text in texts]
-    words = sum(s.words for s in scores)
-    wer_in = sum(s.wer_noisy * s.words for s in scores) / words
-    wer_out = sum(s.wer_clean * s.words for s in scores) / words
-    kept = sum(s.content_kept * s.words for s in scores) / words
-    assert 1 - wer_out / wer_in >= 0.75
-    assert kept >= 0.99
+    removed, cased_removed, kept = _pooled([score_cleanup(text, seed=0) for text in texts])
+    assert removed >= 0.82
+    assert cased_removed >= 0.58
+    assert kept >= 0.993

@@ -195,3 +195,55 @@ def test_every_seed_is_faithful(episode):
     assert verify_quotes(episode) == []
     for h in episode.highlights:
         assert h.speaker is not None
+
+
+# ---------------------------------------------------------------------------
+# Judgement-set benchmark (bench/highlights.py)
+# ---------------------------------------------------------------------------
+
+
+def _bench():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "highlights.py"
+    spec = importlib.util.spec_from_file_location("bench_highlights", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_precision_at_k_and_anchor_matching():
+    bench = _bench()
+    anchors = ["You don't fine-tune your way to AGI", "18 to 36 months away"]
+    assert bench.anchor_hit("and you don’t fine-tune your way to AGI!", anchors)
+    # A small edit by the clean stage (a fixed word) still matches.
+    assert bench.anchor_hit("you don't fine tune your way to AGI", anchors)
+    assert bench.anchor_hit("nothing relevant here at all", anchors) is None
+    texts = ["we are 18 to 36 months away", "unrelated", "You don't fine-tune your way to AGI."]
+    assert bench.precision_at_k(texts, anchors, 1) == 1.0
+    assert bench.precision_at_k(texts, anchors, 3) == pytest.approx(2 / 3)
+    # Missing ranks count as misses.
+    assert bench.precision_at_k(texts, anchors, 6) == pytest.approx(2 / 6)
+
+
+def test_mlst_judgement_floor(mlst):
+    """Hold the ranking quality reached on the MLST judgement set (slightly below it)."""
+    from pathlib import Path
+
+    bench = _bench()
+    judgements = bench.load_judgements(
+        Path(__file__).resolve().parent.parent / "bench" / "judgements" / "mlst.json"
+    )
+    assert 8 <= len(judgements) <= 15
+    seed = (Path(__file__).resolve().parent.parent / "seeds" / "mlst-eiso-kant.raw.txt").read_text()
+    for j in judgements:
+        assert j.anchor.lower() in seed.lower() and j.reason
+    metrics = bench.evaluate(mlst, judgements)
+    assert metrics["clips"]["p@10"] >= 0.5
+    assert metrics["clips"]["p@5"] >= 0.4
+    assert metrics["highlights"]["p@5"] >= 0.4
+    assert metrics["highlights"]["p@10"] >= 0.4
+    assert metrics["previews"]["anchors_found"] >= 2

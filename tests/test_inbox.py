@@ -15,8 +15,8 @@ import pytest
 
 from castline.inbox import (
     HOW_TO_RETRY,
-    cli_summary,
     claim,
+    cli_summary,
     ledger_entries,
     run_once,
     safe_name,
@@ -29,7 +29,7 @@ TALK = (
     "Alice Moreau: Welcome back to the show. Today we are talking about {topic}.\n"
     "Bob Okafor: Thanks for having me. {topic} matters because it changes how teams ship software.\n"
     "Alice Moreau: What surprised you most when you started working on it?\n"
-    "Bob Okafor: Honestly, how much of it comes down to measurement. If you cannot measure it, you cannot fix it.\n"
+    "Bob Okafor: Honestly, how much of it comes down to measurement.\n"
 )
 
 
@@ -250,7 +250,7 @@ def test_ignored_names_stay_in_the_inbox(data: Path):
     (data / "inbox" / "sub").mkdir()
     (data / "inbox" / "sub" / "nested.txt").write_text("Alice: nested\n", encoding="utf-8")
     report = run_once(data, RealProcess(data), settle_seconds=0)
-    assert report.outcomes == []
+    assert report.outcomes == [] and cli_summary(report) == ""
     assert sorted(p.name for p in (data / "inbox").iterdir()) == sorted([*names, "sub"])
 
 
@@ -404,7 +404,7 @@ def test_safe_name(name: str, expected: str):
 
 
 @pytest.mark.slow
-def test_watch_inbox_flow_ephemeral(data: Path):
+def test_watch_inbox_flow_ephemeral(data: Path, monkeypatch):
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
@@ -417,12 +417,28 @@ def test_watch_inbox_flow_ephemeral(data: Path):
         before[path.name] = sha(path)
     (data / "inbox" / "empty.txt").write_bytes(b"")
     before["empty.txt"] = hashlib.sha256(b"").hexdigest()
+    # A stage that breaks on one episode: the report must name that stage.
+    from castline import pipeline
+
+    clean = pipeline.STAGES["clean"]
+
+    def breaks_on_boom(episode, settings):
+        if "boom" in episode.title.lower():
+            raise RuntimeError("cleaner exploded")
+        return clean(episode, settings)
+
+    monkeypatch.setitem(pipeline.STAGES, "clean", breaks_on_boom)
+    boom = data / "inbox" / f"boom {time.time_ns()}.txt"
+    boom.write_text(TALK.format(topic=f"explosions {time.time_ns()}"), encoding="utf-8")
+    before[boom.name] = sha(boom)
 
     state = watch_inbox(str(data), settle_seconds=0.1, max_concurrent=2, return_state=True)
     assert state.is_completed()
     report = state.result()
     assert_all_accounted(data, report, before)
-    assert report.counts == {"archived": 2, "duplicate": 0, "failed": 1, "waiting": 0}
+    assert report.counts == {"archived": 2, "duplicate": 0, "failed": 2, "waiting": 0}
+    stages = {o.name: o.stage for o in report.outcomes if o.status == "failed"}
+    assert stages == {"empty.txt": "ingest", boom.name: "clean"}
     for outcome in report.outcomes:
         if outcome.status == "archived":
             assert (Path(outcome.outputs[0]) / "transcript.md").exists()
@@ -434,3 +450,42 @@ def test_watch_inbox_flow_ephemeral(data: Path):
         )
     assert any(a.key == "inbox-pass" and "empty.txt" in a.data for a in artifacts)
     assert "| ✗ | empty.txt | failed |" in inbox_markdown(report)
+
+
+def test_inbox_on_another_filesystem_is_copied_then_removed(data: Path, monkeypatch):
+    import errno
+
+    import castline.inbox as inbox_module
+
+    real_rename = os.rename
+
+    def cross_device(src, dst, *args, **kwargs):
+        if Path(src).parent == data / "inbox":
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(inbox_module.os, "rename", cross_device)
+    content = TALK.format(topic="mount points").encode()
+    (data / "inbox" / "mounted.txt").write_bytes(content)
+    report = run_once(data, RealProcess(data, full=False), settle_seconds=0)
+    assert [o.status for o in report.outcomes] == ["archived"]
+    assert (data / "archive" / "mounted.txt").read_bytes() == content
+    assert list((data / "inbox").iterdir()) == []
+
+
+def test_archive_without_hard_links_never_overwrites(data: Path, monkeypatch):
+    import errno
+
+    import castline.inbox as inbox_module
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(inbox_module.os, "link", no_links)
+    (data / "archive").mkdir()
+    (data / "archive" / "ep.txt").write_bytes(b"an older episode")
+    content = TALK.format(topic="links").encode()
+    (data / "inbox" / "ep.txt").write_bytes(content)
+    (outcome,) = run_once(data, RealProcess(data, full=False), settle_seconds=0).outcomes
+    assert outcome.path == data / "archive" / "ep (2).txt" and outcome.path.read_bytes() == content
+    assert (data / "archive" / "ep.txt").read_bytes() == b"an older episode"

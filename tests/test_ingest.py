@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from collections import Counter
@@ -23,6 +24,12 @@ MLST = SEEDS / "mlst-eiso-kant.raw.txt"
 NOTEBOOK = SEEDS / "producer-notebook.labelled.txt"
 SHOW_PAGE = SEEDS / "interconnects-show-page.txt"
 POSTS = SEEDS / "x-posts-that-travel.txt"
+
+
+@functools.cache
+def read_seed(path: Path) -> tuple[Episode, ...]:
+    """Seeds are read once per test session (a show page costs about a second)."""
+    return tuple(read_episodes(path))
 
 
 def spoken_tokens(episode: Episode) -> list[str]:
@@ -450,7 +457,7 @@ def test_word_invariant_show_page_fixture() -> None:
 
 
 def test_seed_mlst_raw_asr() -> None:
-    episodes = read_episodes(MLST)
+    episodes = read_seed(MLST)
     assert len(episodes) == 1
     [episode] = episodes
     check_common(episode)
@@ -469,7 +476,7 @@ def test_seed_mlst_raw_asr() -> None:
 
 
 def test_seed_notebook_header_blocks() -> None:
-    [episode] = read_episodes(NOTEBOOK)
+    [episode] = read_seed(NOTEBOOK)
     check_common(episode)
     assert episode.source_format == "name_time_blocks"
     names = {s.name for s in episode.speakers}
@@ -496,12 +503,12 @@ def test_seed_notebook_word_invariant() -> None:
             continue  # a header line
         line = re.sub(r"^(Matt Turck|Sholto Douglas): ", "", line)
         expected += words(line)
-    [episode] = read_episodes(NOTEBOOK)
+    [episode] = read_seed(NOTEBOOK)
     assert spoken_tokens(episode) == expected
 
 
 def test_seed_show_page() -> None:
-    episodes = read_episodes(SHOW_PAGE)
+    episodes = read_seed(SHOW_PAGE)
     assert len(episodes) == 5
     slugs = [e.slug for e in episodes]
     assert len(set(slugs)) == 5
@@ -541,12 +548,12 @@ def test_seed_show_page_word_invariant() -> None:
         if match:
             # Bracketed link targets are page markup, not speech.
             expected += words(re.sub(r"\[https?://[^\]\s]+\]", "", match[1]))
-    got = [w for e in read_episodes(SHOW_PAGE) for w in spoken_tokens(e)]
+    got = [w for e in read_seed(SHOW_PAGE) for w in spoken_tokens(e)]
     assert got == expected
 
 
 def test_seed_posts_reads() -> None:
-    [episode] = read_episodes(POSTS)
+    [episode] = read_seed(POSTS)
     check_common(episode)
     assert episode.source_format == "asr_text"
     assert spoken_tokens(episode) == words(POSTS.read_text(encoding="utf-8"))

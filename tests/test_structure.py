@@ -48,11 +48,20 @@ def test_sponsor_spans_ignore_ordinary_talk():
         "We were supported by a grant early on.",
         "Go to the second slide and you can see the curve.",
         "Our sponsor at the university was very patient with us.",
+        "She read every draft.",
     ]
-    # Only the explicit "our sponsor" line triggers, and it has no promo after it.
-    spans = sponsor_spans(texts)
-    assert all(texts[a].startswith("Our sponsor") for a, _ in spans)
+    assert sponsor_spans(texts) == []
     assert sponsor_spans(["The weather was bad.", "We stayed in."]) == []
+
+
+def test_weak_trigger_with_call_to_action_is_an_ad():
+    texts = [
+        "Thanks to our sponsor, Northwind.",
+        "Northwind makes standing desks that actually fit in a flat.",
+        "Visit northwind.co slash desk for ten percent off.",
+        "Right, where were we?",
+    ]
+    assert sponsor_spans(texts) == [(0, 3)]
 
 
 def test_tag_structure_splits_the_ad_out_of_a_turn():

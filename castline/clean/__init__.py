@@ -36,8 +36,8 @@ from castline.clean.glossary import (
     suggest_glossary,
 )
 from castline.clean.paragraphs import mark_paragraphs
-from castline.clean.units import KIND_PRIORITY, apply_edits, kept, render, tokenize
-from castline.clean.words import FUNCTION_WORDS, is_common_word
+from castline.clean.units import KIND_PRIORITY, Unit, apply_edits, kept, render, tokenize
+from castline.clean.words import CONTRACTIONS, FUNCTION_WORDS, OPEN_ENDINGS
 from castline.model import Edit, Episode, Turn
 
 __all__ = [
@@ -54,11 +54,10 @@ __all__ = [
 EDIT_KINDS = KIND_PRIORITY
 
 _SENTENCE_END = (".", "?", "!", "…")
-#: Words a sentence cannot end on: a chunk ending with one runs on into the next.
-_OPEN_ENDINGS = frozenset(
-    """a an the and but or of to in on at by for with from as into than that which who whose
-    is are was were be been my your our their his her its if because when while whether
-    very really just like""".split()
+#: Capitalised, these open a new sentence after a chunk without terminal punctuation.
+_SENTENCE_OPENERS = (FUNCTION_WORDS - {"i"}) | frozenset(
+    """yeah yes okay well now also actually anyway anyways basically honestly look right sure
+    however maybe perhaps first second third finally then there""".split()
 )
 
 
@@ -66,34 +65,37 @@ def _ends_with_sentence_mark(text: str) -> bool:
     return text.rstrip().rstrip("\"'”’)]}*").endswith(_SENTENCE_END)
 
 
-def _carries_on(turn: Turn, following: Turn | None, lexicon: dict[str, str]) -> bool:
+def _carries_on(
+    turn: Turn, following: Turn | None, lexicon: dict[str, str], tail: list[Unit], head: list[Unit]
+) -> bool:
     """True when ``following`` carries on ``turn``'s sentence (one ASR chunk split mid-way).
 
     ASR chunks end with terminal punctuation where the sentence ended; without it
     the sentence usually goes on, unless the next chunk opens with a capitalised
-    everyday word ("And then ..."), which marks a new sentence.
+    word that typically starts a sentence ("And then ...", "So we ..."). ASR
+    capitalises chunk starts, so "Last Exam" after "Humanity's" carries on.
     """
     if following is None or following.speaker != turn.speaker:
         return False
     if _ends_with_sentence_mark(turn.verbatim) or not turn.verbatim.strip():
         return False
-    head, tail = tokenize(following.verbatim), tokenize(turn.verbatim)
     if not head or not tail:
         return False
     first, last = head[0], tail[-1]
     if not first.core[:1].isupper():
         return True
-    if last.trail or last.lower in _OPEN_ENDINGS:
-        return True  # "at the end of the day," / "the customers ask for the"
+    if last.trail or last.lower in OPEN_ENDINGS or last.lower in CONTRACTIONS:
+        return True  # "at the end of the day," / "the customers ask for the" / "and it's"
+    if last.lower == first.lower:
+        return True  # "... get the answer. So" / "So then we get": one word said twice
     word = first.core
-    return word == "I" or word.startswith(("I'", "I’")) or (
-        not is_common_word(word) or word.lower() in lexicon
-    )
+    if word == "I" or word.startswith(("I'", "I’")) or word.lower() in lexicon:
+        return True
+    return first.lower not in _SENTENCE_OPENERS
 
 
-def _repeats_across(turn: Turn, following: Turn) -> bool:
+def _repeats_across(tail: list[Unit], head: list[Unit]) -> bool:
     """The chunk ends with the word the next chunk starts with ("that is" / "is by ...")."""
-    tail, head = tokenize(turn.verbatim), tokenize(following.verbatim)
     if not tail or not head or tail[-1].trail or not tail[-1].deletable:
         return False
     word = tail[-1].lower
@@ -109,16 +111,24 @@ def clean_turn(
     continued: bool = False,
     lexicon: dict[str, str] | None = None,
     drop_last_word: bool = False,
+    units: list[Unit] | None = None,
+    english: bool = True,
 ) -> tuple[str, list[Edit]]:
     """Edit one turn; returns its readable text and the edits that produce it.
 
     ``continues``: the turn carries on the previous turn's sentence (no capital
     at its start); ``continued``: the next turn carries this one's sentence on
     (no final period); ``drop_last_word``: the last word is repeated as the next
-    turn's first. ``glossary`` is a list of compiled terms.
+    turn's first. ``glossary`` is a list of compiled terms; ``units`` the turn's
+    tokens when the caller already has them. With ``english=False`` only the
+    language-neutral edits run (glossary, paragraphs, whitespace): the word lists
+    are English ("um" is a German word).
     """
-    units = tokenize(turn.verbatim)
-    if units:
+    units = tokenize(turn.verbatim) if units is None else units
+    if units and not english:
+        mark_glossary(units, glossary, continues=continues)
+        mark_paragraphs(units)
+    elif units:
         if drop_last_word and len(units) > 1:
             units[-1].delete("repeat")
         mark_fillers(units)
@@ -148,11 +158,15 @@ def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
     "DeepSeek"); near misses in the transcript are repaired to them.
     """
     terms = compile_glossary(glossary)
-    lexicon = build_case_lexicon([turn.verbatim for turn in episode.turns])
     edits: list[Edit] = []
     turns = episode.turns
-    carries = [_carries_on(turn, turns[i + 1] if i + 1 < len(turns) else None, lexicon)
-               for i, turn in enumerate(turns)]
+    english = not episode.language or episode.language.lower().startswith("en")
+    tokens = [tokenize(turn.verbatim) for turn in turns]
+    lexicon = build_case_lexicon(tokens)
+    carries = [
+        i + 1 < len(turns) and _carries_on(turn, turns[i + 1], lexicon, tokens[i], tokens[i + 1])
+        for i, turn in enumerate(turns)
+    ]
     for index, turn in enumerate(turns):
         continued = carries[index]
         text, turn_edits = clean_turn(
@@ -162,7 +176,9 @@ def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
             continues=index > 0 and carries[index - 1],
             continued=continued,
             lexicon=lexicon,
-            drop_last_word=continued and _repeats_across(turn, turns[index + 1]),
+            drop_last_word=english and continued and _repeats_across(tokens[index], tokens[index + 1]),
+            units=tokens[index],
+            english=english,
         )
         turn.text = text
         edits.extend(turn_edits)

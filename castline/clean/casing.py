@@ -13,6 +13,7 @@ from collections import Counter
 from castline.clean.units import (
     Unit,
     ends_sentence,
+    is_question,
     kept,
     looks_like_code_or_link,
     sentence_spans,
@@ -22,6 +23,7 @@ from castline.clean.words import (
     CONJUNCTIONS,
     CONTRACTIONS,
     FUNCTION_WORDS,
+    OPEN_ENDINGS,
     SUBJECT_PRONOUNS,
 )
 
@@ -40,10 +42,10 @@ UNPUNCTUATED_WORDS = 30
 #: Target sentence length when re-punctuating such a chunk.
 TARGET_WORDS = 22
 
-_CLAUSE_OPENERS = frozenset(
-    """it's that's there's this these we're i'm they're you're we've i've they've
-    now well okay yeah""".split()
-) | SUBJECT_PRONOUNS
+_CLAUSE_OPENERS = (
+    frozenset("it's that's there's this these we're i'm they're you're we've i've they've".split())
+    | SUBJECT_PRONOUNS
+)
 # after these a subject pronoun continues the clause ("we said that we", "I think we")
 _NO_BREAK_BEFORE_SUBJECT = FUNCTION_WORDS | frozenset(
     """said say says think thought know knew mean meant guess believe hope feel felt see saw
@@ -53,6 +55,13 @@ _RIGHT_AS_ADJECTIVE = frozenset("the that's is was all exactly you're be it's we
 _NOT_A_VERB = (FUNCTION_WORDS - AUXILIARIES - CONTRACTIONS) | frozenset("very really".split())
 # "right now", "right there": not a tag question
 _RIGHT_ADVERBIAL = frozenset("now away there here then".split())
+# pronouns and linking words that never take a capital mid-sentence ("The", "A" may be titles)
+_STRAY_CAPITALS = (
+    (SUBJECT_PRONOUNS - {"i"}) | CONJUNCTIONS | frozenset("it's we're they're you're that's there's".split())
+)
+_SUBJECT_OPENERS = frozenset(
+    "i we they he she it's there's we're i'm they're you're we've i've they've".split()
+)
 _CLOSERS = "\"'”’)]}*"
 
 
@@ -77,27 +86,13 @@ def mark_final_period(units: list[Unit], *, continued: bool = False) -> None:
     last = units[order[-1]]
     if ends_sentence(last) or last.is_punct or looks_like_code_or_link(last.out_core):
         return
+    if last.lower in OPEN_ENDINGS and not last.out_trail:
+        return  # broken off mid-sentence ("we went to the"): a period would invent an ending
     if last.out_trail.rstrip(_CLOSERS)[-1:] in ("-", "—", "–", "…", ":", ";"):
         return  # cut off, trailing away, or introducing what follows: leave as spoken
     sentence = sentence_spans(units, order)[-1]
-    mark = "?" if _is_question(units, sentence) else "."
+    mark = "?" if is_question(units, sentence) else "."
     last.set_trail(_with_period(last.out_trail, mark), last.kinds.get("trail", "punctuation"))
-
-
-_QUESTION_AUX = frozenset(
-    "do does did is are was were can could would will should have has don't doesn't isn't".split()
-)
-_WH = frozenset("what why how where who when which".split())
-
-
-def _is_question(units: list[Unit], sentence: list[int]) -> bool:
-    """An inverted question: "Do you ...", "What is ...", "How did we ..."."""
-    words = [units[i].lower for i in sentence if not units[i].is_punct]
-    if len(words) < 2:
-        return False
-    if words[0] in _QUESTION_AUX:
-        return words[1] in SUBJECT_PRONOUNS | {"the", "this", "that", "there", "anyone"}
-    return words[0] in _WH and words[1] in _QUESTION_AUX
 
 
 def _break_score(units: list[Unit], order: list[int], j: int) -> float:
@@ -112,13 +107,17 @@ def _break_score(units: list[Unit], order: list[int], j: int) -> float:
         return 3.5 + comma_bonus
     if word in ("so", "but") and (following in _CLAUSE_OPENERS or following == "the"):
         return 3.0 + comma_bonus
+    if word == "because" and following in _CLAUSE_OPENERS:
+        return 2.0 + comma_bonus
     if word == "and" and following in _CLAUSE_OPENERS - {"this", "these", "now", "well"}:
         return 2.0 + comma_bonus
     if before == "right" and j >= 2 and units[order[j - 2]].lower not in _RIGHT_AS_ADJECTIVE:
         if (word in _CLAUSE_OPENERS or word in CONJUNCTIONS) and word not in _RIGHT_ADVERBIAL:
             return 2.5
-    if word in _CLAUSE_OPENERS and before not in _NO_BREAK_BEFORE_SUBJECT:
-        if following not in _NOT_A_VERB or word in ("it's", "that's", "there's"):
+    if word in _SUBJECT_OPENERS and before not in _NO_BREAK_BEFORE_SUBJECT:
+        # only unambiguous subjects: "it"/"you" may be objects ("make it work"), and
+        # "that's"/"this" may open a relative clause or a noun phrase ("an agent that's ...")
+        if following not in _NOT_A_VERB or word in ("it's", "there's"):
             return 1.5 + comma_bonus
     return 0.0
 
@@ -140,9 +139,7 @@ def _split(units: list[Unit], order: list[int], lo: int, hi: int, limit: int, fl
     if best is None:
         return []
     j = best[1]
-    return _split(units, order, lo, j, limit, floor) + [j] + _split(
-        units, order, j, hi, limit, floor
-    )
+    return _split(units, order, lo, j, limit, floor) + [j] + _split(units, order, j, hi, limit, floor)
 
 
 def mark_runon_breaks(units: list[Unit]) -> int:
@@ -155,13 +152,9 @@ def mark_runon_breaks(units: list[Unit]) -> int:
         if len(words) <= UNPUNCTUATED_WORDS:
             continue
         commas = sum(1 for i in sentence if units[i].out_trail.endswith(","))
-        caseless = not any(
-            c.isupper() for i in words for c in units[i].out_core if units[i].lower != "i"
-        )
+        caseless = not any(c.isupper() for i in words for c in units[i].out_core if units[i].lower != "i")
         # ASR that dropped punctuation: a long stretch with no commas, or no capitals at all
-        lost_punctuation = (commas == 0 and len(words) > 40) or (
-            caseless and commas * 25 < len(words)
-        )
+        lost_punctuation = (commas == 0 and len(words) > 40) or (caseless and commas * 25 < len(words))
         if not lost_punctuation and len(words) <= MAX_SENTENCE_WORDS:
             continue
         lo, hi = position[sentence[0]], position[sentence[-1]] + 1
@@ -186,9 +179,10 @@ def mark_runon_breaks(units: list[Unit]) -> int:
     return added
 
 
-def build_case_lexicon(texts: list[str]) -> dict[str, str]:
+def build_case_lexicon(texts: list[str] | list[list[Unit]]) -> dict[str, str]:
     """Map lower-case words to the capitalised form the episode consistently uses mid-sentence.
 
+    ``texts`` are the turns' verbatim strings (or their units, already tokenised).
     Used to restore names in chunks that lost their case ("nvidia" -> "Nvidia").
     """
     from castline.clean.units import tokenize
@@ -196,7 +190,7 @@ def build_case_lexicon(texts: list[str]) -> dict[str, str]:
     capitalised: dict[str, Counter[str]] = {}
     lower_seen: Counter[str] = Counter()
     for text in texts:
-        units = tokenize(text)
+        units = tokenize(text) if isinstance(text, str) else text
         lowercase_chunk = not any(c.isupper() for u in units for c in u.core if u.lower != "i")
         if lowercase_chunk:
             continue
@@ -225,9 +219,10 @@ def mark_sentence_case(
     order = kept(units)
     if not order:
         return
-    caseless = not any(
-        c.isupper() for i in order for c in units[i].core if units[i].lower not in ("i",)
-    ) and len(order) >= 8
+    caseless = (
+        not any(c.isupper() for i in order for c in units[i].core if units[i].lower not in ("i",))
+        and len(order) >= 8
+    )
     for k, index in enumerate(order):
         unit = units[index]
         if unit.is_punct:
@@ -242,3 +237,21 @@ def mark_sentence_case(
             capital = _capitalise(unit.out_core)
             if capital:
                 unit.set_core(capital, unit.kinds.get("core", "case"))
+        elif k > 0 and _stray_capital(units, order, k):
+            unit.set_core(unit.out_core[0].lower() + unit.out_core[1:], "case")
+
+
+def _stray_capital(units: list[Unit], order: list[int], k: int) -> bool:
+    """A pronoun or other function word capitalised mid-sentence, as ASR writes a chunk's start.
+
+    Joined chunks leave "And, you know, You can ...": only function words are
+    lowered, never names, "I", or words inside quotes.
+    """
+    unit = units[order[k]]
+    core = unit.out_core
+    if unit.lead or not core[:1].isupper() or not core[1:].islower() and len(core) > 1:
+        return False
+    if unit.lower not in _STRAY_CAPITALS:
+        return False
+    previous = units[order[k - 1]]
+    return previous.out_trail in (",", ";") or previous.lower in CONJUNCTIONS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from castline.clean.units import Unit, ends_sentence, kept
+from castline.clean.units import Unit, ends_sentence, is_question, kept
 from castline.clean.words import (
     AUXILIARIES,
     CONJUNCTIONS,
@@ -50,14 +50,42 @@ _DANGLING_SUBJECT = frozenset(
     we'll i'll they'll i'd we'd let's""".split()
 )
 _FALSE_START_AUX = frozenset("was were am are have had will would can could should do did".split())
-_RESTART_WORDS = SUBJECT_PRONOUNS | _DANGLING_SUBJECT | frozenset(
-    "yes no yeah the a this that there so well what how why when if".split()
+_RESTART_WORDS = (
+    SUBJECT_PRONOUNS
+    | _DANGLING_SUBJECT
+    | frozenset("yes no yeah the a this that there so well what how why when if".split())
 )
-_CLAUSE_SUBJECTS = SUBJECT_PRONOUNS | _DANGLING_SUBJECT
+# a comma before one of these marks a clause boundary and survives a removed aside
+_CLAUSE_STARTERS = (
+    SUBJECT_PRONOUNS
+    | _DANGLING_SUBJECT
+    | CONJUNCTIONS
+    | frozenset("which where who when while if although though whereas since".split())
+)
 _IDIOM_LINKS = frozenset("to by for after on in and".split())
 _ASIDES = frozenset(
-    {("i", "think"), ("i", "guess"), ("i", "mean"), ("i", "believe"), ("i", "suppose"),
-     ("you", "know"), ("i'd", "say"), ("let's", "say"), ("if", "you"), ("as", "i")}
+    {
+        ("i", "think"),
+        ("i", "guess"),
+        ("i", "mean"),
+        ("i", "believe"),
+        ("i", "suppose"),
+        ("you", "know"),
+        ("i'd", "say"),
+        ("let's", "say"),
+        ("if", "you"),
+        ("as", "i"),
+    }
+)
+_UNPUNCTUATED_WORDS = 25
+# words after which "you know" / "I mean" are the verb itself ("if you know", "what I mean")
+_MARKER_GOVERNORS = frozenset(
+    """do did does don't didn't doesn't if as what how whether when where why who that
+    because and but or so than let""".split()
+)
+# clause openers that show the marker stood between two clauses
+_CLAUSE_AFTER_MARKER = frozenset(
+    """so and but like i we they he she it's there's we're i'm they're you're that's""".split()
 )
 _WH_WORDS = frozenset("what where how who which whatever whoever".split())
 
@@ -75,20 +103,52 @@ def _clause_start(units: list[Unit], order: list[int], k: int, continues: bool) 
     previous = units[order[k - 1]]
     if ends_sentence(previous, output=False) or previous.trail[-1:] in (",", ";", ":", "—", "–"):
         return True
+    here = units[order[k]]
+    if here.core[:1].isupper() and here.lower in ("you", "i") and here.core != "I":
+        return True  # "trade off You know, not ...": a capital left by an ASR chunk start
     return previous.lower in CONJUNCTIONS and not previous.trail
 
 
 def mark_fillers(units: list[Unit]) -> None:
     """Delete hesitation sounds: uh, um, er, ah, hmm, mm (and their stretched spellings)."""
-    for unit in units:
+    for index, unit in enumerate(units):
         if unit.deleted is None and unit.deletable and _FILLER_RE.match(unit.core):
+            if len(unit.core) > 1 and unit.core.isupper() and unit.core not in ("UM", "UH"):
+                continue  # an acronym such as "ER"
+            if index > 0 and units[index - 1].core[-1:].isdigit():
+                continue  # "5 mm": a unit, not a murmur
             unit.delete("filler")
 
 
+def _unpunctuated(units: list[Unit], order: list[int]) -> set[int]:
+    """Kept positions inside long stretches with no punctuation at all (ASR that lost it)."""
+    inside: set[int] = set()
+    start = 0
+    for k in range(len(order) + 1):
+        if k == len(order) or units[order[k]].trail or units[order[k]].is_punct:
+            if k - start >= _UNPUNCTUATED_WORDS:
+                inside.update(range(start, k + 1))
+            start = k + 1
+    return inside
+
+
+def _marker_opens_clause(units: list[Unit], order: list[int], k: int, width: int) -> bool:
+    """Without commas to go by: a marker between two clauses ("... years you know so we ...")."""
+    if k == 0 or k + width >= len(order):
+        return False
+    before, after = units[order[k - 1]].lower, units[order[k + width]].lower
+    return before not in _MARKER_GOVERNORS and after in _CLAUSE_AFTER_MARKER
+
+
 def mark_discourse(units: list[Unit], *, continues: bool = False) -> None:
-    """Delete parenthetical "you know", "I mean", "like", hedging "kind of"/"sort of", tag "right?"."""
+    """Delete parenthetical "you know", "I mean", "like", hedging "kind of"/"sort of", tag "right?".
+
+    Punctuation decides where a marker is parenthetical; in a long stretch that
+    lost its punctuation, "you know" / "I mean" go only between two clauses.
+    """
     order = kept(units)
     n = len(order)
+    bare = _unpunctuated(units, order)
     for k in range(n):
         unit = units[order[k]]
         word = unit.lower
@@ -103,13 +163,16 @@ def mark_discourse(units: list[Unit], *, continues: bool = False) -> None:
             if trail.startswith(",") and _clause_start(units, order, k, continues):
                 unit.delete("discourse")
                 nxt.delete("discourse")
+            elif k in bare and not trail and _marker_opens_clause(units, order, k, 2):
+                unit.delete("discourse")
+                nxt.delete("discourse")
             elif trail[:1] in ("?", ".") and prev is not None and prev.trail.endswith(","):
                 unit.delete("discourse")
                 nxt.delete("discourse")
         elif word == "i" and nxt is not None and nxt.lower == "mean" and not unit.trail:
-            if nxt.deletable and nxt.trail.startswith(",") and _clause_start(
-                units, order, k, continues
-            ):
+            if (
+                nxt.deletable and nxt.trail.startswith(",") and _clause_start(units, order, k, continues)
+            ) or (k in bare and not nxt.trail and _marker_opens_clause(units, order, k, 2)):
                 unit.delete("discourse")
                 nxt.delete("discourse")
         elif word == "like" and unit.trail == ",":
@@ -204,9 +267,7 @@ def mark_false_starts(units: list[Unit], *, continues: bool = False) -> None:
 def _repeat_allowed(phrase: list[str], units: list[Unit], order: list[int], k: int) -> bool:
     width = len(phrase)
     after = units[order[k + 2 * width]].lower if k + 2 * width < len(order) else None
-    if (phrase[-1], after) in (("you", "know"), ("i", "mean")) and not units[
-        order[k + width - 1]
-    ].trail:
+    if (phrase[-1], after) in (("you", "know"), ("i", "mean")) and not units[order[k + width - 1]].trail:
         return False  # "make you, you know, hate": the second copy opens a marker
     if width == 2 and phrase[0] not in FUNCTION_WORDS and phrase[1] in _IDIOM_LINKS:
         return False  # "end to end to": "X to X" idioms (end to end, face to face)
@@ -246,6 +307,18 @@ def _sentence_end_between(units: list[Unit], first: int, last: int) -> bool:
 
 def mark_repeats(units: list[Unit], *, max_n: int = 4) -> None:
     """Delete stutters and repeated words or phrases ("the the", "I, I", "in our in our")."""
+    order = kept(units)
+    for k in range(len(order) - 1):
+        unit, nxt = units[order[k]], units[order[k + 1]]
+        # a word cut off and restarted: "th- the", "comp- compute"
+        if (
+            unit.trail in ("-", "—", "–")
+            and unit.core
+            and unit.deletable
+            and unit.core[-1:].isalpha()
+            and nxt.lower.startswith(unit.lower)
+        ):
+            unit.delete("repeat")
     changed = True
     while changed:
         changed = False
@@ -276,6 +349,19 @@ def mark_repeats(units: list[Unit], *, max_n: int = 4) -> None:
                 break
 
 
+def _sentence_before(units: list[Unit], index: int) -> list[int]:
+    """Kept unit indices of the sentence that runs up to ``index``."""
+    sentence: list[int] = []
+    for p in range(index - 1, -1, -1):
+        unit = units[p]
+        if unit.deleted is not None:
+            continue
+        if ends_sentence(unit):
+            break
+        sentence.append(p)
+    return sentence[::-1]
+
+
 def repair_deletions(units: list[Unit], *, continues: bool = False) -> None:
     """Fix punctuation and capitals around deleted runs so the text reads cleanly.
 
@@ -297,20 +383,22 @@ def repair_deletions(units: list[Unit], *, continues: bool = False) -> None:
         next_index = j + 1 if j + 1 < n else None
         prev = units[prev_index] if prev_index is not None else None
         tail = run_last.trail.rstrip("\"'”’)]}*")
-        at_sentence_start = (prev is None and not continues) or (
-            prev is not None and ends_sentence(prev)
-        )
+        # the last sentence end inside the run ("right? You know,") still ends a sentence
+        closer = next((u for u in reversed(units[i : j + 1]) if ends_sentence(u, output=False)), None)
         if prev is not None and not ends_sentence(prev):
             kind = run_first.deleted or "filler"
-            if tail[-1:] in ("?", "!", ".", "…"):
-                mark = "." if run_last.lower in ("right", "know") else tail[-1]
+            if closer is not None:
+                mark = closer.trail.rstrip("\"'”’)]}*")[-1]
+                if closer.lower in ("right", "know"):
+                    # a tag question: the sentence it tagged keeps its own mood
+                    mark = "?" if is_question(units, _sentence_before(units, i)) else "."
                 prev.set_trail(prev.out_trail.rstrip(",;:") + mark, kind)
             elif (
                 tail.endswith(",")
                 and prev.out_trail.endswith(",")
                 and (
                     next_index is None
-                    or units[next_index].lower not in _CLAUSE_SUBJECTS
+                    or units[next_index].lower not in _CLAUSE_STARTERS
                     or prev.lower in CONJUNCTIONS
                 )
             ):
@@ -319,6 +407,7 @@ def repair_deletions(units: list[Unit], *, continues: bool = False) -> None:
                 prev.set_trail(prev.out_trail[:-1], kind)
             elif tail[-1:] in (";", ":") and prev.out_trail in ("", ","):
                 prev.set_trail(tail[-1], kind)
+        at_sentence_start = (prev is None and not continues) or (prev is not None and ends_sentence(prev))
         if next_index is not None:
             units[next_index].kinds.setdefault("gap", run_last.deleted or "filler")
         if at_sentence_start and next_index is not None:

@@ -42,9 +42,7 @@ _SENTENCE_OPENERS = ("Um,", "Uh,", "You know,", "I mean,", "Like,", "Uh, you kno
 _MID_FILLERS = ("um", "uh", "uh,", "um,")
 _AFTER_COMMA = ("you know,", "I mean,", "like,", "um,")
 _HEDGE_AFTER = frozenset("is was it's that's i we they you".split())
-_REPEATABLE = frozenset(
-    "the a an i we it's and to in of that's they you it so but this".split()
-)
+_REPEATABLE = frozenset("the a an i we it's and to in of that's they you it so but this".split())
 
 
 @dataclass
@@ -69,6 +67,8 @@ def _lower_start(word: str) -> str:
     core = word.strip(".,;:!?\"'“”")
     if core in ("I",) or core.startswith(("I'", "I’")) or not is_common_word(core):
         return word
+    if not core[1:].islower():
+        return word  # "AI", "GPT-4": an acronym keeps its capitals
     return word[:1].lower() + word[1:]
 
 
@@ -118,9 +118,7 @@ def inject_disfluencies(
             if sentence_start:
                 word = _lower_start(word)
             injected["repeat"] += 1
-        if word.endswith(".") and not word.endswith("..") and word[-2:-1].isalpha() and chance(
-            0.03
-        ):
+        if word.endswith(".") and not word.endswith("..") and word[-2:-1].isalpha() and chance(0.03):
             word = word[:-1] + ", right?"
             injected["tag"] += 1
         out.extend(word.split())
@@ -192,6 +190,7 @@ class CleanupScore:
     wer_cased_clean: float
     content_kept: float
     wer_untouched: float  # cleaning the reference itself: edits that were not needed
+    injected: Counter[str] = field(default_factory=Counter)
 
     @property
     def error_removed(self) -> float:
@@ -223,6 +222,7 @@ def score_cleanup(reference: str, *, seed: int = 0, strength: float = 1.0) -> Cl
         wer_cased_clean=wer_cased(reference, clean_text),
         content_kept=content_kept(reference, clean_text),
         wer_untouched=wer_plain(reference, untouched_text),
+        injected=noisy.injected,
     )
 
 

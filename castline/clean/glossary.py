@@ -29,6 +29,7 @@ __all__ = [
     "suggest_glossary",
 ]
 
+_COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
 _KEY_RE = re.compile(r"[^0-9a-z]+")
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 _POSSESSIVE_RE = re.compile(r"(['’]s|s['’])$")
@@ -98,7 +99,8 @@ def load_glossary(path: str | Path) -> list[str]:
     """Read a glossary file: one term per line; ``#`` comments and blank lines ignored."""
     terms = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
+        # a comment starts the line or follows a space, so "C#" stays a term
+        line = _COMMENT_RE.sub("", line).strip()
         if line:
             terms.append(line)
     return terms
@@ -153,9 +155,7 @@ def _looks_like_name(window: list[Unit], first_in_sentence: bool) -> bool:
     return False
 
 
-def mark_glossary(
-    units: list[Unit], terms: Sequence[GlossaryTerm], *, continues: bool = False
-) -> None:
+def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues: bool = False) -> None:
     """Replace misheard names/terms in the kept units with glossary spellings."""
     if not terms:
         return
@@ -165,17 +165,13 @@ def mark_glossary(
     by_key = {term.key: term for term in terms}
     k = 0
     while k < n:
-        first_in_sentence = (k == 0 and not continues) or (
-            k > 0 and ends_sentence(units[order[k - 1]])
-        )
+        first_in_sentence = (k == 0 and not continues) or (k > 0 and ends_sentence(units[order[k - 1]]))
         best: tuple[float, int, GlossaryTerm, str] | None = None
         for width in range(1, min(max_words, 3) + 1):
             if k + width > n:
                 break
             window = [units[i] for i in order[k : k + width]]
-            if any(u.is_punct or not u.deletable for u in window[1:]) or any(
-                u.trail for u in window[:-1]
-            ):
+            if any(u.is_punct or not u.deletable for u in window[1:]) or any(u.trail for u in window[:-1]):
                 break
             if window[0].lower in FUNCTION_WORDS or window[-1].lower in FUNCTION_WORDS:
                 continue

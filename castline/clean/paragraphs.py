@@ -37,8 +37,21 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
 
 
 def mark_paragraphs(units: list[Unit]) -> int:
-    """Split a long turn into paragraphs of a few sentences; returns breaks added."""
-    sentences = sentence_spans(units, kept(units))
+    """Split a long turn into paragraphs of a few sentences; returns breaks added.
+
+    Paragraph breaks already in the source (blank lines) are kept; only blocks
+    that are still too long are divided.
+    """
+    blocks: list[list[int]] = []
+    for index in kept(units):
+        if not blocks or units[index].paragraph:
+            blocks.append([])
+        blocks[-1].append(index)
+    return sum(_divide(units, block) for block in blocks)
+
+
+def _divide(units: list[Unit], order: list[int]) -> int:
+    sentences = sentence_spans(units, order)
     lengths = [sum(1 for i in s if not units[i].is_punct) for s in sentences]
     total = sum(lengths)
     if total <= MAX_PARAGRAPH_WORDS or len(sentences) < 4:

@@ -20,6 +20,7 @@ __all__ = [
     "Unit",
     "apply_edits",
     "ends_sentence",
+    "is_question",
     "kept",
     "looks_like_code_or_link",
     "render",
@@ -30,7 +31,7 @@ __all__ = [
 LEAD_CHARS = "\"'“‘([{¿¡*"
 TRAIL_CHARS = ".,;:!?\"'”’)]}…*-—–"
 #: Quote and bracket characters: units carrying them are never deleted, so pairs stay balanced.
-PAIRED_CHARS = frozenset("\"“”‘’()[]{}")
+PAIRED_CHARS = frozenset('"“”‘’()[]{}')
 SENTENCE_END = frozenset(".?!…")
 #: When one output piece carries several changes, the edit takes the first kind listed here.
 KIND_PRIORITY = (
@@ -47,6 +48,7 @@ KIND_PRIORITY = (
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr vs etc inc ltd co corp approx dept e.g i.e fig vol".split()
 )
+_QUESTION_SUBJECTS = frozenset("i we you they he she it".split())
 _DOTTED_ABBREVIATION = re.compile(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$")
 _UNIT_RE = re.compile(r"\S+")
 
@@ -67,20 +69,17 @@ class Unit:
     paragraph: bool = False
     kinds: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def lower(self) -> str:
-        """The core, lower-cased, with typographic apostrophes made plain."""
-        return self.core.lower().replace("’", "'")
+    #: the core, lower-cased, with typographic apostrophes made plain
+    lower: str = field(init=False)
+    #: True for a unit made only of punctuation (a dash, a stray comma)
+    is_punct: bool = field(init=False)
+    #: units holding quotes or brackets are kept so that pairs stay balanced
+    deletable: bool = field(init=False)
 
-    @property
-    def is_punct(self) -> bool:
-        """True for a unit made only of punctuation (a dash, a stray comma)."""
-        return not self.core
-
-    @property
-    def deletable(self) -> bool:
-        """Units holding quotes or brackets are kept so that pairs stay balanced."""
-        return not (set(self.lead) | set(self.trail)) & PAIRED_CHARS
+    def __post_init__(self) -> None:
+        self.lower = self.core.lower().replace("’", "'")
+        self.is_punct = not self.core
+        self.deletable = not (set(self.lead) | set(self.trail)) & PAIRED_CHARS
 
     def set_core(self, value: str, kind: str) -> None:
         """Set the output word, recording which edit kind changed it."""
@@ -125,6 +124,10 @@ def tokenize(verbatim: str) -> list[Unit]:
                 out_trail=trail,
             )
         )
+        if units[-1].gap_start and verbatim.count("\n", previous_end, match.start()) >= 2:
+            # a blank line in the source is a paragraph break already
+            units[-1].paragraph = True
+            units[-1].kinds["gap"] = "whitespace"
         previous_end = match.end()
     return units
 
@@ -162,6 +165,22 @@ def looks_like_code_or_link(core: str) -> bool:
         or any(c.isupper() for c in core[1:])
         or "_" in core
     )
+
+
+_QUESTION_AUX = frozenset(
+    "do does did is are was were can could would will should have has don't doesn't isn't".split()
+)
+_WH = frozenset("what why how where who when which".split())
+
+
+def is_question(units: list[Unit], sentence: list[int]) -> bool:
+    """An inverted question: "Do you ...", "What is ...", "How did we ..."."""
+    words = [units[i].lower for i in sentence if not units[i].is_punct]
+    if len(words) < 2:
+        return False
+    if words[0] in _QUESTION_AUX:
+        return words[1] in _QUESTION_SUBJECTS | {"the", "this", "that", "there", "anyone"}
+    return words[0] in _WH and words[1] in _QUESTION_AUX
 
 
 def sentence_spans(units: list[Unit], order: list[int]) -> list[list[int]]:
@@ -230,10 +249,7 @@ def render(turn: Turn, units: list[Unit], turn_index: int) -> tuple[str, list[Ed
         replacement = "".join(piece[2] for piece in run)
         # trim what the edit leaves unchanged so the record shows only the change
         prefix = 0
-        while (
-            prefix < min(len(original), len(replacement))
-            and original[prefix] == replacement[prefix]
-        ):
+        while prefix < min(len(original), len(replacement)) and original[prefix] == replacement[prefix]:
             prefix += 1
         suffix = 0
         while (

@@ -10,6 +10,7 @@ __all__ = [
     "CONJUNCTIONS",
     "CONTRACTIONS",
     "FUNCTION_WORDS",
+    "OPEN_ENDINGS",
     "RARE_ZIPF",
     "SUBJECT_PRONOUNS",
     "is_common_word",
@@ -39,6 +40,12 @@ FUNCTION_WORDS = (
         what which who how why whether not no just also there here some any all each every
         one""".split()
     )
+)
+
+#: Words a sentence cannot end on: a chunk ending with one runs on into the next.
+OPEN_ENDINGS = frozenset(
+    """a an the and but or nor my your our their his its if because whether whose which than
+    into onto""".split()
 )
 
 #: Zipf frequency (log10 per billion words) above which a word is everyday English.

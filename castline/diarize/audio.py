@@ -52,6 +52,7 @@ __all__ = [
     "diarize",
     "load_offline_diarizer",
     "pyannote_pipeline",
+    "segmentation_checkpoint",
     "to_rttm",
 ]
 
@@ -67,9 +68,11 @@ Segment = tuple[float, float, str]
 class DiarizationSettings:
     """Knobs of the offline diarizer (seconds unless said otherwise).
 
-    ``window`` / ``hop``: embedding windows inside speech. ``frame``: label
-    resolution. ``median``: smoothing width. ``min_turn``: shorter turns are
-    merged into a neighbour. ``max_auto_speakers``: upper bound when the count
+    ``window`` / ``hop``: embedding windows inside speech. ``chunk_step``:
+    segmentation chunk hop as a share of its 5 s. ``min_piece``: no cut leaves
+    less. ``min_embed``: shorter pieces get no embedding. ``min_fit``: shorter
+    windows do not shape the clusters. ``min_turn``: shorter turns are merged
+    into a neighbour. ``max_auto_speakers``: upper bound when the count
     is estimated. ``single_speaker_similarity``: when the two best clusters'
     centroids are at least this cosine-similar, it is one speaker.
     ``min_cluster_share``: clusters holding less of the speech than this are
@@ -77,10 +80,12 @@ class DiarizationSettings:
     """
 
     window: float = 1.6
-    hop: float = 0.75
-    frame: float = 0.05
-    median: float = 0.55
-    min_turn: float = 0.4
+    hop: float = 0.8
+    chunk_step: float = 0.5
+    min_piece: float = 0.2
+    min_embed: float = 0.3
+    min_fit: float = 0.9
+    min_turn: float = 0.25
     max_auto_speakers: int = 8
     single_speaker_similarity: float = 0.86
     min_cluster_share: float = 0.04
@@ -133,7 +138,7 @@ def _run_pyannote(pipeline: Any, audio: np.ndarray, **hints: int | None) -> list
 
 
 class OfflineDiarizer:
-    """VAD + Resemblyzer embeddings + clustering, from packaged weights only.
+    """Segmentation + Resemblyzer embeddings + clustering, from packaged weights only.
 
     Parameters
     ----------
@@ -144,31 +149,105 @@ class OfflineDiarizer:
     """
 
     def __init__(self, device: str = "cpu", settings: DiarizationSettings | None = None) -> None:
+        from pyannote.audio import Model
         from resemblyzer import VoiceEncoder
-        from whisperx.vads.pyannote import load_vad_model
 
         self.device = device
         self.settings = settings or DiarizationSettings()
-        self.vad = load_vad_model(device, vad_onset=self.settings.vad_onset, vad_offset=self.settings.vad_offset)
+        self.segmentation = Model.from_pretrained(str(segmentation_checkpoint())).eval().to(device)
+        field = self.segmentation.receptive_field
+        self.frame_step = float(field.step)
+        self.frame_center = float(field.start + field.duration / 2)
+        self.chunk_seconds = float(self.segmentation.specifications.duration)
         self.encoder = VoiceEncoder(device=device, verbose=False)
 
-    # 1. speech regions
-    def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
-        """Speech regions ``(start, end)`` found by the segmentation model."""
-        import torch
-        from whisperx.vads.pyannote import Binarize
+    # 1. local segmentation: speech probability and speaker changes
+    def segment(self, audio: np.ndarray) -> tuple[np.ndarray, list[float]]:
+        """Speech probability per model frame, and speaker change times (seconds).
 
-        scores = self.vad({"waveform": torch.from_numpy(audio).unsqueeze(0), "sample_rate": SAMPLE_RATE})
+        The segmentation model sees 5 s chunks (50 % overlap) and labels up to
+        three local speakers per frame. Speech is the most active local speaker,
+        averaged over overlapping chunks; a change is where the dominant local
+        speaker switches inside the central half of a chunk (local speaker
+        indices are only consistent within one chunk).
+        """
+        import torch
+
         s = self.settings
-        binarize = Binarize(onset=s.vad_onset, offset=s.vad_offset,
-                            min_duration_on=s.min_speech, min_duration_off=s.min_silence)  # fmt: skip
-        duration = len(audio) / SAMPLE_RATE
-        regions = [(max(0.0, seg.start), min(duration, seg.end)) for seg in binarize(scores).get_timeline()]
-        return [(a, b) for a, b in regions if b - a > 0.05]
+        chunk = int(self.chunk_seconds * SAMPLE_RATE)
+        step = int(self.chunk_seconds * SAMPLE_RATE * s.chunk_step)
+        total = len(audio)
+        starts = list(range(0, max(total - chunk, 0) + 1, step))
+        if starts[-1] + chunk < total:
+            starts.append(total - chunk)
+        n_global = int(total / SAMPLE_RATE / self.frame_step) + 2
+        speech_sum = np.zeros(n_global, dtype=np.float32)
+        speech_count = np.zeros(n_global, dtype=np.float32)
+        changes: list[float] = []
+        margin = self.chunk_seconds * (1 - s.chunk_step) / 2
+        for first in range(0, len(starts), s.batch):
+            batch_starts = starts[first : first + s.batch]
+            pieces = np.zeros((len(batch_starts), 1, chunk), dtype=np.float32)
+            for row, start in enumerate(batch_starts):
+                piece = audio[start : start + chunk]
+                pieces[row, 0, : len(piece)] = piece
+            with torch.inference_mode():
+                scores = self.segmentation(torch.from_numpy(pieces).to(self.device)).cpu().numpy()
+            for row, start in enumerate(batch_starts):
+                activity = scores[row]  # (frames, local speakers)
+                offset = start / SAMPLE_RATE
+                times = offset + self.frame_center + np.arange(len(activity)) * self.frame_step
+                index = np.clip(np.round((times - self.frame_center) / self.frame_step).astype(int), 0, n_global - 1)
+                speech = activity.max(axis=1)
+                speech_sum[index] += speech
+                speech_count[index] += 1
+                low = offset + (0.0 if start == starts[0] else margin)
+                high = offset + (self.chunk_seconds if start == starts[-1] else self.chunk_seconds - margin)
+                dominant = np.where(speech > s.vad_onset, activity.argmax(axis=1), -1)
+                last_speaker, last_time = -1, 0.0
+                for t, speaker in zip(times, dominant, strict=True):
+                    if speaker < 0:
+                        continue
+                    if last_speaker >= 0 and speaker != last_speaker and low <= t < high:
+                        changes.append(round(float((t + last_time) / 2), 3))
+                    last_speaker, last_time = speaker, t
+        speech_probability = speech_sum / np.maximum(speech_count, 1)
+        return speech_probability, sorted(changes)
+
+    def speech_regions(self, speech_probability: np.ndarray, duration: float) -> list[tuple[float, float]]:
+        """Speech regions by hysteresis thresholding (onset/offset), short gaps filled."""
+        s = self.settings
+        regions: list[list[float]] = []
+        active = False
+        for frame, probability in enumerate(speech_probability):
+            t = frame * self.frame_step + self.frame_center
+            if not active and probability > s.vad_onset:
+                active = True
+                regions.append([t, t])
+            elif active:
+                if probability < s.vad_offset:
+                    active = False
+                else:
+                    regions[-1][1] = t
+        merged: list[list[float]] = []
+        for start, end in regions:
+            start, end = max(0.0, start - self.frame_step / 2), min(duration, end + self.frame_step / 2)
+            if merged and start - merged[-1][1] < s.min_silence:
+                merged[-1][1] = end
+            else:
+                merged.append([start, end])
+        return [(round(a, 3), round(b, 3)) for a, b in merged if b - a >= s.min_speech]
 
     # 2. embeddings
-    def embed(self, audio: np.ndarray, regions: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Window spans ``(n, 2)`` and unit embeddings ``(n, 256)`` over the speech regions."""
+    def embed(
+        self, audio: np.ndarray, pieces: Sequence[tuple[float, float]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Windows ``(n, 2)``, their piece index ``(n,)`` and unit embeddings ``(n, 256)``.
+
+        A piece up to 1.5 windows long is embedded whole; a longer one with
+        sliding windows (``window`` / ``hop``). Pieces shorter than
+        ``min_embed`` get no embedding (too little voice to tell).
+        """
         import torch
         from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
         from resemblyzer.hparams import audio_norm_target_dBFS
@@ -178,49 +257,46 @@ class OfflineDiarizer:
         window_frames = int(round(s.window * frames_per_second))
         hop_frames = int(round(s.hop * frames_per_second))
         spans: list[tuple[float, float]] = []
+        owners: list[int] = []
         embeddings: list[np.ndarray] = []
-        full_batch: list[np.ndarray] = []
-        full_spans: list[tuple[float, float]] = []
+        batch: list[np.ndarray] = []
+        batch_meta: list[tuple[float, float, int]] = []
 
-        def flush() -> None:
-            if not full_batch:
-                return
+        def run(mels: list[np.ndarray], meta: list[tuple[float, float, int]]) -> None:
             with torch.no_grad():
-                mels = torch.from_numpy(np.stack(full_batch)).to(self.device)
-                embeddings.extend(self.encoder(mels).cpu().numpy())
-            spans.extend(full_spans)
-            full_batch.clear()
-            full_spans.clear()
+                vectors = self.encoder(torch.from_numpy(np.stack(mels)).to(self.device)).cpu().numpy()
+            embeddings.extend(vectors)
+            spans.extend((a, b) for a, b, _ in meta)
+            owners.extend(owner for _, _, owner in meta)
 
-        for start, end in regions:
-            piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
-            # Resemblyzer was trained on volume-normalised utterances; normalise per region.
-            piece = normalize_volume(piece, audio_norm_target_dBFS, increase_only=False)
-            mel = wav_to_mel_spectrogram(piece)
-            n_frames = len(mel)
-            if n_frames <= window_frames:
-                if n_frames < 10:
-                    continue
-                with torch.no_grad():
-                    single = torch.from_numpy(mel[None].astype(np.float32)).to(self.device)
-                    embeddings.append(self.encoder(single).cpu().numpy()[0])
-                spans.append((start, end))
+        for owner, (start, end) in enumerate(pieces):
+            if end - start < s.min_embed:
                 continue
-            offsets = list(range(0, n_frames - window_frames + 1, hop_frames))
-            if offsets[-1] + window_frames < n_frames:
-                offsets.append(n_frames - window_frames)
+            piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+            # Resemblyzer was trained on volume-normalised utterances.
+            piece = normalize_volume(piece, audio_norm_target_dBFS, increase_only=False)
+            mel = wav_to_mel_spectrogram(piece).astype(np.float32)
+            if len(mel) <= window_frames * 3 // 2:
+                run([mel], [(start, end, owner)])
+                continue
+            offsets = list(range(0, len(mel) - window_frames + 1, hop_frames))
+            if offsets[-1] + window_frames < len(mel):
+                offsets.append(len(mel) - window_frames)
             for offset in offsets:
-                full_batch.append(mel[offset : offset + window_frames].astype(np.float32))
-                full_spans.append((start + offset / frames_per_second,
-                                   start + (offset + window_frames) / frames_per_second))  # fmt: skip
-                if len(full_batch) >= s.batch:
-                    flush()
-        flush()
+                batch.append(mel[offset : offset + window_frames])
+                batch_meta.append((start + offset / frames_per_second,
+                                   start + (offset + window_frames) / frames_per_second, owner))  # fmt: skip
+                if len(batch) >= s.batch:
+                    run(batch, batch_meta)
+                    batch.clear()
+                    batch_meta.clear()
+        if batch:
+            run(batch, batch_meta)
         if not embeddings:
-            return np.zeros((0, 2)), np.zeros((0, 256), dtype=np.float32)
+            return np.zeros((0, 2)), np.zeros(0, dtype=int), np.zeros((0, 256), dtype=np.float32)
         vectors = np.asarray(embeddings, dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-        return np.asarray(spans, dtype=np.float64), vectors
+        return np.asarray(spans, dtype=np.float64), np.asarray(owners, dtype=int), vectors
 
     # 3. clustering
     def cluster(
@@ -232,7 +308,7 @@ class OfflineDiarizer:
         min_speakers: int | None = None,
         max_speakers: int | None = None,
     ) -> np.ndarray:
-        """Cluster index per window; the count is estimated unless ``num_speakers``."""
+        """Cluster index per embedding; the count is estimated unless ``num_speakers``."""
         from sklearn.cluster import AgglomerativeClustering
         from sklearn.metrics import silhouette_score
 
@@ -272,57 +348,49 @@ class OfflineDiarizer:
                 return np.zeros(n, dtype=int)
         return best_labels
 
-    # 4. frames -> turns
-    def turns(
+    # 4. pieces -> turns
+    def label_pieces(
         self,
-        duration: float,
-        regions: Sequence[tuple[float, float]],
+        pieces: Sequence[tuple[float, float]],
         spans: np.ndarray,
+        owners: np.ndarray,
         embeddings: np.ndarray,
         labels: np.ndarray,
-    ) -> list[Segment]:
-        """Exclusive speaker turns from window labels, smoothed at frame level."""
-        from scipy.ndimage import median_filter
-
-        s = self.settings
-        if len(labels) == 0:
-            return []
+    ) -> list[list[Any]]:
+        """``[start, end, cluster]`` per piece; long pieces split where their windows disagree."""
         centroids = _centroids(embeddings, labels)
-        affinity = embeddings @ centroids.T  # (windows, speakers)
-        n_frames = int(np.ceil(duration / s.frame)) + 1
-        votes = np.zeros((n_frames, len(centroids)), dtype=np.float32)
-        for (start, end), row in zip(spans, affinity, strict=True):
-            a, b = int(start / s.frame), max(int(start / s.frame) + 1, int(np.ceil(end / s.frame)))
-            # Windows vote with a softmax over speakers so one confident window outweighs a vague one.
-            weights = np.exp((row - row.max()) * 10.0)
-            votes[a:b] += weights / weights.sum()
-        frame_labels = np.argmax(votes, axis=1)
-        uncovered = votes.sum(axis=1) == 0
-        width = max(1, int(round(s.median / s.frame)) | 1)
-        segments: list[list[Any]] = []
-        for start, end in regions:
-            a, b = int(start / s.frame), max(int(start / s.frame) + 1, int(np.ceil(end / s.frame)))
-            region_labels = frame_labels[a:b].copy()
-            region_uncovered = uncovered[a:b]
-            if region_uncovered.all():
+        affinity = embeddings @ centroids.T
+        labelled: list[list[Any]] = []
+        for owner, (start, end) in enumerate(pieces):
+            rows = np.flatnonzero(owners == owner)
+            if len(rows) == 0:
+                labelled.append([start, end, None])
                 continue
-            if region_uncovered.any():
-                # Frames no window reached: take the nearest covered frame's speaker.
-                covered = np.flatnonzero(~region_uncovered)
-                nearest = covered[np.abs(np.arange(len(region_labels))[:, None] - covered[None]).argmin(1)]
-                region_labels = region_labels[nearest]
-            if len(region_labels) >= width:
-                region_labels = median_filter(region_labels, size=width, mode="nearest")
-            boundaries = np.flatnonzero(np.diff(region_labels)) + 1
-            for piece in np.split(np.arange(len(region_labels)), boundaries):
-                seg_start = max(start, (a + piece[0]) * s.frame)
-                seg_end = min(end, (a + piece[-1] + 1) * s.frame)
-                segments.append([seg_start, seg_end, int(region_labels[piece[0]])])
-        segments = _merge_short(segments, s.min_turn)
-        order: dict[int, str] = {}
-        for _, _, label in segments:
-            order.setdefault(label, f"SPEAKER_{len(order):02d}")
-        return [(round(a, 3), round(b, 3), order[label]) for a, b, label in segments]
+            if len(rows) < 3:
+                labelled.append([start, end, int(affinity[rows].sum(axis=0).argmax())])
+                continue
+            # Three-window moving sum of affinities: a missed change still shows up,
+            # a single odd window does not.
+            local = affinity[rows]
+            padded = np.vstack([local[:1], local, local[-1:]])
+            window_labels = (padded[:-2] + padded[1:-1] + padded[2:]).argmax(axis=1)
+            cut = start
+            for position in range(1, len(rows)):
+                if window_labels[position] != window_labels[position - 1]:
+                    boundary = (spans[rows[position], 0] + spans[rows[position - 1], 1]) / 2
+                    labelled.append([cut, boundary, int(window_labels[position - 1])])
+                    cut = boundary
+            labelled.append([cut, end, int(window_labels[-1])])
+        # Pieces too short to embed take the speaker of the nearest labelled piece.
+        known = [i for i, item in enumerate(labelled) if item[2] is not None]
+        if not known:
+            return []
+        for item in labelled:
+            if item[2] is None:
+                middle = (item[0] + item[1]) / 2
+                nearest = min(known, key=lambda i: abs((labelled[i][0] + labelled[i][1]) / 2 - middle))
+                item[2] = labelled[nearest][2]
+        return labelled
 
     def __call__(
         self,
@@ -333,15 +401,50 @@ class OfflineDiarizer:
         max_speakers: int | None = None,
     ) -> list[Segment]:
         """Diarize 16 kHz mono samples into exclusive ``(start, end, label)`` turns."""
+        s = self.settings
         duration = len(audio) / SAMPLE_RATE
-        regions = self.speech_regions(audio)
-        if not regions:
+        speech_probability, changes = self.segment(audio)
+        regions = self.speech_regions(speech_probability, duration)
+        pieces = _split_at(regions, changes, s.min_piece)
+        spans, owners, embeddings = self.embed(audio, pieces)
+        if len(embeddings) == 0:
             return []
-        spans, embeddings = self.embed(audio, regions)
-        weights = spans[:, 1] - spans[:, 0] if len(spans) else np.zeros(0)
-        labels = self.cluster(embeddings, weights, num_speakers=num_speakers,
+        weights = spans[:, 1] - spans[:, 0]
+        # Fit the clusters on windows with enough voice; short ones only get a nearest centroid.
+        reliable = weights >= s.min_fit
+        if reliable.sum() < 3:
+            reliable = np.ones(len(weights), dtype=bool)
+        fitted = self.cluster(embeddings[reliable], weights[reliable], num_speakers=num_speakers,
                               min_speakers=min_speakers, max_speakers=max_speakers)  # fmt: skip
-        return self.turns(duration, regions, spans, embeddings, labels)
+        centroids = _centroids(embeddings[reliable], fitted)
+        labels = _relabel(np.argmax(embeddings @ centroids.T, axis=1))
+        segments = _merge_short(self.label_pieces(pieces, spans, owners, embeddings, labels), s.min_turn)
+        order: dict[int, str] = {}
+        for _, _, label in segments:
+            order.setdefault(label, f"SPEAKER_{len(order):02d}")
+        return [(round(float(a), 3), round(float(b), 3), order[label]) for a, b, label in segments]
+
+
+def segmentation_checkpoint() -> Path:
+    """The pyannote segmentation checkpoint shipped inside the whisperx wheel."""
+    import whisperx
+
+    return Path(whisperx.__file__).resolve().parent / "assets" / "pytorch_model.bin"
+
+
+def _split_at(regions: Sequence[tuple[float, float]], changes: Sequence[float], min_piece: float) -> list[tuple[float, float]]:
+    """Cut speech regions at speaker change times (ignoring cuts that leave slivers)."""
+    pieces: list[tuple[float, float]] = []
+    changes = np.asarray(changes, dtype=float)
+    for start, end in regions:
+        inside = changes[(changes > start + min_piece) & (changes < end - min_piece)]
+        cut = start
+        for change in inside:
+            if change - cut >= min_piece:
+                pieces.append((cut, float(change)))
+                cut = float(change)
+        pieces.append((cut, end))
+    return pieces
 
 
 def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:

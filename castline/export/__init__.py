@@ -3,7 +3,8 @@
 ``write_outputs(episode, out_dir)`` writes ``episode.json`` (validated against
 the committed JSON Schema), ``transcript.md``, ``transcript.srt``,
 ``transcript.vtt``, ``verbatim.md``, ``edits.md``, ``chapters.json``
-(Podcasting 2.0), ``show-notes.md`` and ``highlights.md``.
+(Podcasting 2.0), ``show-notes.md``, ``highlights.md`` and, for audio,
+``diarization.rttm``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
         "show-notes.md": show_notes_markdown(episode),
         "highlights.md": highlights_markdown(episode),
     }
+    if episode.metadata.get("diarization"):
+        from castline.diarize.audio import to_rttm
+
+        texts["diarization.rttm"] = to_rttm([tuple(s) for s in episode.metadata["diarization"]], episode.slug)
     paths = {"episode.json": write_episode_json(episode, out / "episode.json")}
     for name, text in texts.items():
         path = out / name
