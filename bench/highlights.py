@@ -170,8 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nclips:")
     for c in find_clips(episode, count=10):
         hit = anchor_hit(c.text, anchors)
-        print(f"  {'HIT ' if hit else '    '}{format_timestamp(c.start)} {c.end - c.start:5.0f}s "
-              f"{c.score:5.2f} {c.title!r}: {c.text[:90]!r}")
+        print(
+            f"  {'HIT ' if hit else '    '}{format_timestamp(c.start)} {c.end - c.start:5.0f}s "
+            f"{c.score:5.2f} {c.title!r}: {c.text[:90]!r}"
+        )
     print("\nhighlights:")
     for h in episode.highlights:
         print(f"  {'HIT ' if anchor_hit(h.text, anchors) else '    '}{h.score:5.2f} {h.tweet}")

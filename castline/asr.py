@@ -138,7 +138,6 @@ def _punkt_available(language: str) -> bool:
     # whisperX's aligner splits sentences with NLTK punkt_tab and downloads it when missing.
     try:
         import nltk
-
         from whisperx.utils import PUNKT_LANGUAGES
 
         nltk.data.find(f"tokenizers/punkt_tab/{PUNKT_LANGUAGES.get(language, 'english')}")
@@ -249,8 +248,9 @@ def _turns_from_words(words: list[Word]) -> list[Turn]:
     turns = []
     for group in _split_sentences(words):
         text = " ".join(word.text for word in group)
-        turns.append(Turn(speaker=None, start=group[0].start, end=group[-1].end, text=text, verbatim=text,
-                          words=group))  # fmt: skip
+        turns.append(
+            Turn(speaker=None, start=group[0].start, end=group[-1].end, text=text, verbatim=text, words=group)
+        )
     return turns
 
 
@@ -299,15 +299,21 @@ def transcribe_array(
             segment_words = [dict(w) for w in segment.get("words", []) if w.get("word", "").strip()]
             _fill_missing_times(segment_words, segment["start"], segment["end"])
             words.extend(
-                Word(text=w["word"].strip(), start=float(w["start"]), end=float(w["end"]),
-                     score=None if w.get("score") is None else round(float(w["score"]), 3))
+                Word(
+                    text=w["word"].strip(),
+                    start=float(w["start"]),
+                    end=float(w["end"]),
+                    score=None if w.get("score") is None else round(float(w["score"]), 3),
+                )
                 for w in segment_words
-            )  # fmt: skip
+            )
     else:
         method = "whisper-cross-attention"
         for segment_words in _whisper_word_times(pipeline, audio, segments):
             words.extend(
-                Word(text=w["word"].strip(), start=w["start"], end=max(w["end"], w["start"]), score=w["score"])
+                Word(
+                    text=w["word"].strip(), start=w["start"], end=max(w["end"], w["start"]), score=w["score"]
+                )
                 for w in segment_words
             )
     timings["word_times"] = time.perf_counter() - clock
@@ -375,9 +381,15 @@ def transcribe(
     audio = load_audio(path)
     try:
         turns, info = transcribe_array(
-            audio, model=model, device=device, compute_type=compute_type, batch_size=batch_size,
-            language=language, vad=vad, align_model=align_model,
-        )  # fmt: skip
+            audio,
+            model=model,
+            device=device,
+            compute_type=compute_type,
+            batch_size=batch_size,
+            language=language,
+            vad=vad,
+            align_model=align_model,
+        )
     except ValueError as error:
         if "no speech" in str(error):
             raise AudioError(path, "speech", "no speech found by voice activity detection") from error

@@ -190,8 +190,7 @@ def _near_duplicate(text: str, chosen: Iterable[str], threshold: float = 70) -> 
     from rapidfuzz import fuzz
 
     return any(
-        fuzz.ratio(text.lower(), c.lower()) >= threshold
-        or fuzz.partial_ratio(text.lower(), c.lower()) >= 90
+        fuzz.ratio(text.lower(), c.lower()) >= threshold or fuzz.partial_ratio(text.lower(), c.lower()) >= 90
         for c in chosen
     )
 
@@ -212,9 +211,7 @@ def make_previews(
     reach the minimum count).
     """
     units = sentence_units(episode)
-    candidates = sorted(
-        _preview_candidates(episode, units, min_s, max_s), key=lambda c: -c.score
-    )
+    candidates = sorted(_preview_candidates(episode, units, min_s, max_s), key=lambda c: -c.score)
     low, high = count
     total = episode_end(episode) or 1.0
     chosen: list[_Candidate] = []
@@ -256,9 +253,7 @@ def make_previews(
 # ---------------------------------------------------------------------------
 
 
-def highlight_tweet(
-    episode: Episode, quote: str, speaker_id: str | None, start: float
-) -> str | None:
+def highlight_tweet(episode: Episode, quote: str, speaker_id: str | None, start: float) -> str | None:
     """The post for ``quote``: ``“quote” — Name on Show (HH:MM:SS)``.
 
     Drops the timestamp only when the post would otherwise overflow; None when
@@ -314,9 +309,7 @@ def _highlight_candidates(
     return out
 
 
-def make_highlights(
-    episode: Episode, *, count: int = 10, min_gap_s: float = 45.0
-) -> list[Highlight]:
+def make_highlights(episode: Episode, *, count: int = 10, min_gap_s: float = 45.0) -> list[Highlight]:
     """Up to ``count`` verbatim quotes with ready-to-post tweets, best first.
 
     Quotes are 1-3 whole sentences of one attributed speaker's turn (never an
@@ -497,8 +490,9 @@ def verify_quotes(episode: Episode) -> list[str]:
     """Problems with the episode's quotes and posts; empty when all is faithful.
 
     Checks that every preview, highlight and clip text is a verbatim span of the
-    clean transcript at its offsets, that none comes from an ad, and that every
-    tweet and thread post is valid on X.
+    clean transcript at its offsets, that none comes from an ad, that every
+    tweet and thread post is valid on X, and that whatever a thread post puts in
+    quotation marks is the clip's own words.
     """
     problems: list[str] = []
     n_turns = len(episode.turns)
@@ -551,4 +545,8 @@ def verify_quotes(episode: Episode) -> list[str]:
                 problems.append(f"{tag}: thread post {i} invalid ({tweet_length(post)} weighted)")
             if f"({i}/{len(c.thread)})" not in post:
                 problems.append(f"{tag}: thread post {i} lacks its ({i}/{len(c.thread)}) mark")
+            # Anything a post puts in quotation marks must be the clip's own words.
+            for quoted in re.findall(r"“([^”]+)”", post):
+                if quoted not in c.text and quoted != episode.title:
+                    problems.append(f"{tag}: thread post {i} quotes words not in the clip")
     return problems

@@ -150,7 +150,7 @@ def tfidf_embed(texts: Sequence[str], *, dims: int = 100) -> np.ndarray:
     texts = list(texts)
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
-        stop_words=sorted(STOPWORDS | _ENGLISH_STOP),
+        stop_words=sorted(STOPWORDS | _english_stop()),
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9'-]{2,}\b",
         min_df=1,
     )
@@ -172,18 +172,15 @@ def tfidf_embed(texts: Sequence[str], *, dims: int = 100) -> np.ndarray:
     return dense / np.where(norms == 0, 1, norms)
 
 
+@lru_cache(maxsize=1)
 def _english_stop() -> frozenset[str]:
+    # Imported on first use: scikit-learn costs a second at import time.
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
 
 
-_ENGLISH_STOP = _english_stop()
-
-
-def _gap_similarities(
-    units: Sequence[SentenceUnit], vectors: np.ndarray, window_s: float
-) -> np.ndarray:
+def _gap_similarities(units: Sequence[SentenceUnit], vectors: np.ndarray, window_s: float) -> np.ndarray:
     """Cosine similarity of the ``window_s`` seconds before and after each gap.
 
     Entry ``g`` is the gap before unit ``g`` (entry 0 unused). Windows are in
@@ -235,6 +232,10 @@ _VAGUE = frozenset(
     cases reason reasons answer conversation podcast episode show""".split()
 )
 
+_NON_TOPIC_TAILS = frozenset(
+    """ago today now coming going doing yesterday tomorrow lately recently anymore soon""".split()
+)
+
 _SMALL_WORDS = frozenset("a an and as at but by for from in into of on or per the to vs via with".split())
 
 
@@ -254,11 +255,13 @@ def title_case(phrase: str) -> str:
 
 def _good_phrase(phrase: str) -> bool:
     tokens = [t.lower() for t in words(phrase)]
-    if not tokens or len(tokens) > 6:
-        return False
+    if not tokens or len(tokens) > 6 or not phrase[:1].isalnum():
+        return False  # empty, rambling, or the tail of a contraction ("’ve acquired")
     if tokens[0] in STOPWORDS or tokens[-1] in STOPWORDS:
         return False
-    content = [t for t in tokens if t not in STOPWORDS and t not in _ENGLISH_STOP]
+    if tokens[-1] in _NON_TOPIC_TAILS or (len(tokens) == 1 and tokens[0] in _LIGHT_VERBS):
+        return False  # "years ago", "CLI coming", "build": times and actions, not topics
+    content = [t for t in tokens if t not in STOPWORDS and t not in _english_stop()]
     if not content or all(t in _VAGUE for t in content):
         return False
     return not all(t.isdigit() for t in tokens)
@@ -339,7 +342,8 @@ def _titles(
             df = sum(1 for t in lowered if key in t) or 1
             idf = math.log(1 + n / df)
             # A title should name what the chapter keeps returning to, not a one-off aside.
-            tf = 1 + math.log(max(lowered[i].count(key), 1))
+            count = lowered[i].count(key)
+            tf = 1 + math.log(count) if count > 1 else 0.5
             length = len(phrase.split())
             shape = {1: 0.7, 2: 1.0, 3: 0.9}.get(length, 0.8)
             scored.append((weight * idf * tf * shape, phrase, df))
@@ -354,8 +358,11 @@ def _titles(
         if title and len(title.split()) == 1:
             # A lone word is vague: prefer a longer phrase built on it...
             longer = [
-                (sc, p) for sc, p, _ in scored
-                if len(p.split()) > 1 and _stem(title) in _stems(p) and sc >= 0.4 * title_score
+                (sc, p)
+                for sc, p, _ in scored
+                if len(p.split()) > 1
+                and _stem(title) in _stems(p)
+                and sc >= 0.4 * title_score
                 and not any(_same_title(title_case(p), u) for u in used)
             ]
             if longer:
@@ -542,9 +549,7 @@ def make_chapters(
     return chapters
 
 
-def _central_text(
-    body: Sequence[SentenceUnit], vectors: np.ndarray | None, max_words: int = 700
-) -> str:
+def _central_text(body: Sequence[SentenceUnit], vectors: np.ndarray | None, max_words: int = 700) -> str:
     """The chapter's sentences closest to its centroid, in order, up to ``max_words``."""
     if vectors is None or not body or sum(u.n_words for u in body) <= max_words:
         return " ".join(u.text for u in body)
@@ -816,9 +821,7 @@ def _uniq(items: Sequence[str]) -> list[str]:
 @lru_cache(maxsize=16384)
 def passage_features(text: str) -> PassageFeatures:
     """Count the quality features of ``text`` (see :class:`PassageFeatures`)."""
-    names = [
-        m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES
-    ]
+    names = [m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES]
     return PassageFeatures(
         words=len(words(text)),
         numbers=[m.group().strip(" ,.") for m in _NUMBER.finditer(text)],
@@ -875,7 +878,7 @@ def best_phrase(text: str) -> str | None:
     lowered = text.lower()
     phrases = [
         # What the passage returns to names it better than a one-off idiom.
-        (p, w * (1 + math.log(max(lowered.count(p.lower()), 1))))
+        (p, w * (1 + math.log(c) if (c := lowered.count(p.lower())) > 1 else w * 0.6))
         for p, w in key_phrases(text, top=8, max_words=3)
         if p.split()[0].lower() not in _LIGHT_VERBS
     ]
@@ -890,9 +893,7 @@ def best_phrase(text: str) -> str | None:
     return singles[0][0] if singles else multi[0][0] if multi else None
 
 
-def find_clips(
-    episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180
-) -> list[Clip]:
+def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:
     """The ``count`` most compelling self-contained passages, best first.
 
     A candidate is a run of whole sentences lasting ``min_s``-``max_s`` seconds

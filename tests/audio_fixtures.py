@@ -66,10 +66,14 @@ def _sentences() -> list[str]:
 def _render(text: str, voice: tuple[str, int, int], out: Path) -> np.ndarray:
     name, pitch, speed = voice
     raw = out.with_suffix(".raw.wav")
-    subprocess.run(["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "-w", str(raw), text],
-                   check=True, capture_output=True)  # fmt: skip
-    subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "-w", str(raw), text],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)], check=True, capture_output=True
+    )
     with wave.open(str(out), "rb") as handle:
         samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16).astype(np.float32)
     raw.unlink()
@@ -103,7 +107,7 @@ def build_interview(
     previous = None
     index = 0
     while clock < minutes * 60 and index < len(sentences):
-        speaker = rng.choice([s for s in speakers if s != previous])
+        speaker = rng.choice([s for s in speakers if s != previous] or list(speakers))
         count = rng.choice((1, 2, 2, 3))
         text = " ".join(sentences[index : index + count])
         index += count
@@ -137,3 +141,50 @@ def tone_wav(path: Path, seconds: float = 3.0, *, amplitude: float = 0.0) -> Pat
         handle.setframerate(RATE)
         handle.writeframes(samples.tobytes())
     return path
+
+
+# -- real sample and cached results (shared by the audio test modules) --------------
+
+
+def sample_files() -> dict[str, Path]:
+    """The pyannote.audio sample: ``wav``, ``rttm`` (reference turns), ``stm`` (reference words)."""
+    import pyannote.audio
+
+    folder = Path(pyannote.audio.__file__).resolve().parent / "sample"
+    return {"wav": folder / "sample.wav", "rttm": folder / "sample.rttm", "stm": folder / "sample.stm"}
+
+
+def reference_words(stm: Path) -> str:
+    """All words of an STM file, in time order."""
+    rows = []
+    for line in stm.read_text(encoding="utf-8").splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) == 6:
+            rows.append((float(parts[3]), parts[5]))
+    return " ".join(text for _, text in sorted(rows))
+
+
+def der(reference_rttm: str, segments: list[tuple[float, float, str]], collar: float = 0.25) -> float:
+    """Diarization error rate of ``segments`` against RTTM text (pyannote.metrics)."""
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    reference, hypothesis = Annotation(), Annotation()
+    for line in reference_rttm.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] == "SPEAKER":
+            start, duration = float(parts[3]), float(parts[4])
+            reference[Segment(start, start + duration)] = parts[7]
+    for start, end, label in segments:
+        hypothesis[Segment(start, end)] = label
+    return float(DiarizationErrorRate(collar=collar)(reference, hypothesis))
+
+
+_CACHE: dict[str, object] = {}
+
+
+def cached(key: str, make):
+    """Compute ``make()`` once per test process (models and audio shared across modules)."""
+    if key not in _CACHE:
+        _CACHE[key] = make()
+    return _CACHE[key]

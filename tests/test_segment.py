@@ -145,8 +145,13 @@ def notebook_blocks_episode() -> Episode:
         turn.end = round(clock, 2)
     speakers = [Speaker(sid, name, "guest") for name, sid in names.items()]
     return Episode(
-        title="Notebook excerpts", slug="notebook-excerpts", show="Dwarkesh Podcast",
-        duration=round(clock, 2), times_estimated=True, speakers=speakers, turns=turns,
+        title="Notebook excerpts",
+        slug="notebook-excerpts",
+        show="Dwarkesh Podcast",
+        duration=round(clock, 2),
+        times_estimated=True,
+        speakers=speakers,
+        turns=turns,
     )
 
 

