@@ -206,3 +206,15 @@ def test_model_is_loaded_once_per_process(sample):
     after = load_asr_pipeline.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
     assert turns and info["seconds"]["load"] < 0.5
+
+
+@needs_models
+def test_alignment_model_is_used_only_when_on_disk(tmp_path, monkeypatch):
+    from castline.asr import ALIGN_MODEL_ENV, alignment_available
+
+    # An empty torch hub: whisperX's default English aligner would have to be downloaded.
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv(ALIGN_MODEL_ENV, raising=False)
+    assert alignment_available("en") is None
+    assert alignment_available("en", str(tmp_path / "no-such-model")) is None
+    assert alignment_available("xx") is None  # no default aligner for the language

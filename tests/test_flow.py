@@ -46,7 +46,7 @@ def test_flow_processes_and_reuses_finished_stages(tmp_path: Path):
     source.write_text(INTERVIEW, encoding="utf-8")
     out = tmp_path / "out"
 
-    first = process_episode(str(source), out_dir=str(out), show="MLST", return_state=True)
+    first = process_episode(str(source), out_dir=str(out), show="Street Talk", return_state=True)
     assert first.is_completed()
     (folder,) = first.result()
     data = json.loads((Path(folder) / "episode.json").read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def test_flow_processes_and_reuses_finished_stages(tmp_path: Path):
     kinds = {a.type for a in _artifacts(first.state_details.flow_run_id)}
     assert {"markdown", "table"} <= kinds
 
-    second = process_episode(str(source), out_dir=str(out), show="MLST", return_state=True)
+    second = process_episode(str(source), out_dir=str(out), show="Street Talk", return_state=True)
     assert second.is_completed()
     states = dict(_task_states(second.state_details.flow_run_id))
     cached = [name for name, state in states.items() if state == "Cached"]

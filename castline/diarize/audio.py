@@ -15,7 +15,7 @@ Two back ends, one output (exclusive ``(start, end, label)`` turns, seconds):
   2. regions are cut at the change points into pieces; Resemblyzer (GE2E)
      embeds each piece whole, or with 1.6 s windows (0.8 s hop) when longer,
      in fixed-shape batches, so memory stays flat on long files;
-  3. agglomerative clustering (cosine, average linkage) over-clusters, tiny
+  3. agglomerative clustering (cosine, average linkage) over-clusters; tiny
      clusters are folded into their nearest neighbour, and the largest count
      whose voices are all clearly apart is kept (``num_speakers`` /
      ``min_speakers`` / ``max_speakers`` hints are honoured);
@@ -347,7 +347,7 @@ class OfflineDiarizer:
         max_speakers: int | None = None,
     ) -> np.ndarray:
         """Cluster index per embedding; the count is estimated unless ``num_speakers``."""
-        from sklearn.cluster import AgglomerativeClustering
+        from scipy.cluster.hierarchy import fcluster, linkage
         from sklearn.metrics import silhouette_score
 
         n = len(embeddings)
@@ -360,9 +360,11 @@ class OfflineDiarizer:
         if high == 1 or n < 3:
             return np.zeros(n, dtype=int)
 
+        # One average-linkage tree (cosine), cut at each candidate count.
+        tree = linkage(embeddings.astype(np.float64), method="average", metric="cosine")
+
         def fit(k: int) -> np.ndarray:
-            model = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average")
-            return _refine(embeddings, model.fit_predict(embeddings))
+            return _refine(embeddings, fcluster(tree, t=k, criterion="maxclust") - 1)
 
         if num_speakers:
             return _fold_small(embeddings, fit(num_speakers), weights, 0.0, num_speakers)
@@ -371,11 +373,12 @@ class OfflineDiarizer:
         # odd windows) into their nearest neighbour: the clusters that survive are
         # the voices. Keep the largest count whose voices are all distinct: each
         # pair less alike than either is to itself by ``min_separation``.
+        similarity = embeddings @ embeddings.T
         best: tuple[int, float, np.ndarray] | None = None
         for k in range(max(2, low), high + 1):
             labels = _fold_small(embeddings, fit(k), weights, s.min_cluster_share, low, s.min_cluster_seconds)
             count = int(labels.max()) + 1
-            separation = _separation(embeddings, labels)
+            separation = _separation(similarity, labels)
             if count > 1 and separation < s.min_separation:
                 continue
             score = silhouette_score(embeddings, labels, metric="cosine") if count > 1 else 0.0
@@ -503,12 +506,11 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return centroids / (np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9)
 
 
-def _separation(embeddings: np.ndarray, labels: np.ndarray) -> float:
+def _separation(similarity: np.ndarray, labels: np.ndarray) -> float:
     """Smallest margin by which a pair of clusters is less alike than either is to itself."""
     count = int(labels.max()) + 1
     if count < 2:
         return float("inf")
-    similarity = embeddings @ embeddings.T
     within = []
     for k in range(count):
         members = labels == k

@@ -1,0 +1,158 @@
+"""Benchmark the audio path against bare whisperX on the same file, in one process.
+
+    .venv/bin/python bench/audio.py                     # 10-minute synthetic interview
+    .venv/bin/python bench/audio.py --minutes 60        # an hour (takes a while on CPU)
+    .venv/bin/python bench/audio.py --audio episode.mp3
+
+Stages timed: decode, transcribe (whisperX + word times), diarize, assign words,
+cut three clips and two previews. The baseline is bare whisperX
+(``whisperx.load_audio`` + ``load_model`` + ``transcribe``) with the same model,
+device, compute type, batch size and VAD. Model loading is timed apart from
+processing. RTF = processing seconds / audio seconds. Peak RSS comes from
+``resource.getrusage`` (the process high-water mark after each stage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    """Run the benchmark and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audio", type=Path, help="audio file (default: build a synthetic interview)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the synthetic interview")
+    parser.add_argument("--voices", type=int, default=2, choices=(1, 2, 3))
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="castline-bench-"))
+    reference = None
+    if args.audio is None:
+        from audio_fixtures import build_interview
+
+        clock = time.perf_counter()
+        speakers = ("host", "guest", "third")[: args.voices]
+        interview = build_interview(work, speakers, minutes=args.minutes, seed=1)
+        args.audio, reference = interview.path, interview
+        print(f"built synthetic interview {interview.duration:.0f} s in {time.perf_counter() - clock:.1f} s")
+
+    from castline.asr import default_asr_model, load_asr_pipeline, resolve_device, transcribe_array
+    from castline.audio import SAMPLE_RATE, load_audio
+    from castline.diarize.audio import assign_words, diarize, load_offline_diarizer
+    from castline.export.clip_audio import cut_clips
+    from castline.model import Clip, Episode, Preview
+
+    model = default_asr_model()
+    device, compute_type = resolve_device("auto", None)
+    rows: list[tuple[str, float, float]] = []
+
+    def record(name: str, seconds: float) -> None:
+        rows.append((name, seconds, peak_rss_mb()))
+
+    # Models, loaded once (both pipelines share the cached whisperX pipeline object).
+    clock = time.perf_counter()
+    import whisperx
+
+    record("import whisperx", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    load_asr_pipeline(model, device, compute_type, "en", "whisperx")
+    record("load ASR + VAD", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    load_offline_diarizer(device)
+    record("load diarizer", time.perf_counter() - clock)
+
+    baseline = None
+    if not args.skip_baseline:
+        bare = whisperx.load_model(
+            model, device, compute_type=compute_type, language="en", threads=_threads()
+        )
+        clock = time.perf_counter()
+        samples = whisperx.load_audio(str(args.audio))
+        bare.transcribe(samples, batch_size=args.batch_size, language="en")
+        baseline = time.perf_counter() - clock
+        record("baseline: bare whisperX (decode + transcribe)", baseline)
+        del samples, bare
+
+    clock = time.perf_counter()
+    audio = load_audio(args.audio)
+    duration = len(audio) / SAMPLE_RATE
+    record("decode (ffmpeg -> float32 16 kHz)", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    turns, info = transcribe_array(audio, model=model, device=device, compute_type=compute_type,
+                                   batch_size=args.batch_size)  # fmt: skip
+    record(f"transcribe ({info['word_timing']})", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    segments = diarize(audio)
+    record("diarize", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    episode = Episode(title="bench", slug="bench", turns=turns, duration=duration, source_format="audio")
+    episode = assign_words(episode, segments)
+    record("assign words", time.perf_counter() - clock)
+
+    # Three 60 s clips and two previews spread over the episode, on turn boundaries.
+    clips = []
+    turns = episode.turns
+    for fraction in (0.2, 0.5, 0.8):
+        first = min(range(len(turns)), key=lambda i: abs(turns[i].start - fraction * duration))
+        last = max([i for i, t in enumerate(turns) if t.end <= turns[first].start + 60], default=first)
+        clips.append(Clip(start=turns[first].start, end=turns[max(first, last)].end,
+                          title=f"clip at {fraction:.0%}", text="", score=1.0))  # fmt: skip
+    episode.clips = clips
+    episode.previews = [
+        Preview(text=t.text, speaker=t.speaker, start=t.start, end=min(t.end, t.start + 15), turn=i)
+        for i, t in list(enumerate(episode.turns))[1:3]
+    ]
+    clock = time.perf_counter()
+    cut_clips(episode, args.audio, work)
+    record("cut clips + captions", time.perf_counter() - clock)
+    del audio
+
+    print(f"\naudio: {args.audio} ({duration:.0f} s), model {Path(model).name}, {device}/{compute_type}")
+    print(f"{'stage':48s} {'seconds':>9s} {'RTF':>7s} {'peak RSS MB':>12s}")
+    for name, seconds, rss in rows:
+        rtf = f"{seconds / duration:.3f}" if not name.startswith(("import", "load")) else ""
+        print(f"{name:48s} {seconds:9.2f} {rtf:>7s} {rss:12.0f}")
+    processing = [s for n, s, _ in rows if not n.startswith(("import", "load", "baseline"))]
+    total = sum(processing)
+    print(f"{'castline audio path (decode..clips)':48s} {total:9.2f} {total / duration:7.3f}")
+    if baseline:
+        print(f"ratio castline path / bare whisperX: {total / baseline:.2f}x")
+    speakers = len({label for *_, label in segments})
+    print(f"speakers found: {speakers}; turns: {len(episode.turns)}; words: {episode.spoken_words()}")
+    if reference is not None:
+        from audio_fixtures import der
+
+        print(f"DER vs synthetic reference: {der(reference.rttm(), segments):.3f}")
+    hour_factor = 3600 / duration
+    audio_mb = 3600 * SAMPLE_RATE * 4 / 2**20
+    extra_mb = audio_mb * max(0.0, 1 - duration / 3600)
+    print(
+        f"1-hour estimate: {total * hour_factor / 60:.1f} min processing on this machine; "
+        f"decoded audio {audio_mb:.0f} MB held once; peak RSS about {rows[-1][2] + extra_mb:.0f} MB "
+        f"(measured peak {rows[-1][2]:.0f} MB + {extra_mb:.0f} MB more audio)"
+    )
+
+
+def _threads() -> int:
+    from castline.asr import _threads as castline_threads
+
+    return castline_threads()
+
+
+if __name__ == "__main__":
+    main()
