@@ -231,7 +231,7 @@ def test_asr_text_one_unlabelled_turn_per_line_with_estimated_times(tmp_path: Pa
     [episode] = read_episodes(write(tmp_path, "raw-chunks.txt", text))
     check_common(episode)
     assert episode.source_format == "asr_text"
-    assert episode.title == "raw-chunks" and episode.slug == "raw-chunks"
+    assert episode.title == "Raw chunks" and episode.slug == "raw-chunks"
     assert [t.verbatim for t in episode.turns] == [
         "so we trained the model",
         "and it kept getting better every week",

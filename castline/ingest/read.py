@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from castline.ingest.asr_text import read_asr_text
-from castline.ingest.common import DraftTurn, SpeakerRegistry, build_episode
+from castline.ingest.common import DraftTurn, SpeakerRegistry, build_episode, readable_title
 from castline.ingest.decode import decode_with_encoding
 from castline.ingest.detect import detect_format
 from castline.ingest.errors import IngestError
@@ -105,7 +105,7 @@ def read_text(
     metadata["format_details"] = details
     episode = build_episode(
         drafts=drafts,
-        title=title or file_title or path.stem,
+        title=title or file_title or readable_title(path.name.split(".")[0] or path.stem),
         language=language,
         metadata=metadata,
         **common,
