@@ -442,3 +442,12 @@ def test_cleanup_floors_on_notebook_prose() -> None:
     assert removed >= 0.82
     assert cased_removed >= 0.58
     assert kept >= 0.993
+
+
+def test_quoted_question_at_turn_end_gets_no_second_mark():
+    from castline.clean import clean_turn
+    from castline.model import Turn
+
+    for source in ("“What does the Doctor want?”", "He asked “why not!”", "She said 'stop.'"):
+        text, _ = clean_turn(Turn(None, 0, 2, source, source), 0)
+        assert text == source

@@ -86,6 +86,8 @@ def mark_final_period(units: list[Unit], *, continued: bool = False) -> None:
     last = units[order[-1]]
     if ends_sentence(last) or last.is_punct or looks_like_code_or_link(last.out_core):
         return
+    if last.out_trail.rstrip(_CLOSERS)[-1:] in (".", "?", "!"):
+        return  # a quoted question or exclamation closing the turn already ends it: “...want?”
     if last.lower in OPEN_ENDINGS and not last.out_trail:
         return  # broken off mid-sentence ("we went to the"): a period would invent an ending
     if last.out_trail.rstrip(_CLOSERS)[-1:] in ("-", "—", "–", "…", ":", ";"):
