@@ -70,9 +70,11 @@ def ingest(path: str, title: str | None) -> list[Episode]:
 def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     """Transcribe an audio/video file with whisperX (cached by content hash)."""
     from castline.asr import transcribe
+    from castline.locks import slot
 
     _tell("transcribe", Path(path).name)
-    episode = transcribe(path)
+    with slot("audio"):
+        episode = transcribe(path)
     if title:
         episode.title = title
     return episode
@@ -82,9 +84,11 @@ def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
 def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, str]]:
     """Who spoke when in the audio (cached by content hash and speaker-count hints)."""
     from castline.diarize.audio import diarize
+    from castline.locks import slot
 
     _tell("diarize", Path(path).name)
-    return [tuple(segment) for segment in diarize(path, **hints)]
+    with slot("audio"):
+        return [tuple(segment) for segment in diarize(path, **hints)]
 
 
 @task

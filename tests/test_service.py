@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import free_port, stop
 
 from castline.service import wait_healthy
 
@@ -36,25 +35,12 @@ Charles Babbage: Much further. The Difference Engine evaluates polynomials. The 
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture()
 def service(tmp_path):
     """A running Prefect server + serve process over a temp data folder."""
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     data = tmp_path / "data"
     for sub in ("inbox", "work", "output", "archive", "failed"):
@@ -87,8 +73,8 @@ def service(tmp_path):
         yield {"api": api, "ui": f"http://127.0.0.1:{port}", "data": data, "logs": logs}
     finally:
         if worker is not None:
-            _stop(worker)
-        _stop(server)
+            stop(worker)
+        stop(server)
 
 
 def _completed_runs(api: str, flow_name: str) -> list[dict]:
