@@ -10,6 +10,12 @@ The dev set (``bench/devset/*.json``) holds dialogues with known turns:
 * the rest — interviews written for this bench in several styles (long
   answers, rapid back-and-forth, a three-person panel, a talkative host).
 
+Those are the **tuning** part: model weights are fitted and checked on them.
+``bench/devset/heldout/*.json`` is the **held-out** part: dialogues in the
+same styles written after the model was built and never used to fit or adjust
+it, so its figures estimate accuracy on unseen shows. The bench prints both,
+one row per dialogue (its style) beside the majority-speaker baseline.
+
 Each dialogue is stripped of labels and re-wrapped into ~45-word ASR-like lines
 that ignore turn boundaries, attributed with
 :func:`castline.diarize.attribute_speakers`, and scored per word with
@@ -39,6 +45,9 @@ from castline.model import Episode, Speaker, Turn  # noqa: E402
 from castline.text import SPEAKING_RATE_WPS  # noqa: E402
 
 DEVSET = ROOT / "bench" / "devset"
+HELDOUT = DEVSET / "heldout"
+#: Dev-set parts: ``tuning`` may be used to fit weights, ``heldout`` never.
+PARTS = ("tuning", "heldout")
 NOTEBOOK = ROOT / "seeds" / "producer-notebook.labelled.txt"
 
 # The notebook mixes dialogue excerpts with unrelated notes; these line ranges
@@ -180,6 +189,7 @@ def evaluate_item(data: dict, *, hint: bool = True) -> dict:
     base = majority_baseline(ref, ref_roles)
     return {
         "name": data["name"],
+        "style": data.get("style", ""),
         "words": len(ref),
         "speakers": len(set(ref)),
         "found": len(set(hyp)),
@@ -193,18 +203,25 @@ def evaluate_item(data: dict, *, hint: bool = True) -> dict:
     }
 
 
-def load_devset(*, rebuild: bool = False) -> list[dict]:
-    """All dev dialogues, building the notebook ones when missing."""
-    if rebuild or not any(DEVSET.glob("notebook-*.json")):
-        build_notebook_devset()
-    if rebuild or not (DEVSET / "mlst-opening.json").exists():
-        build_mlst_devset()
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(DEVSET.glob("*.json"))]
+def load_devset(part: str = "tuning", *, rebuild: bool = False) -> list[dict]:
+    """Dev dialogues of one part (``tuning``, ``heldout`` or ``all``).
+
+    The notebook and MLST files of the tuning part are built when missing.
+    """
+    if part not in (*PARTS, "all"):
+        raise ValueError(f"unknown dev-set part {part!r}; expected one of {PARTS + ('all',)}")
+    if part != "heldout":
+        if rebuild or not any(DEVSET.glob("notebook-*.json")):
+            build_notebook_devset()
+        if rebuild or not (DEVSET / "mlst-opening.json").exists():
+            build_mlst_devset()
+    folders = {"tuning": [DEVSET], "heldout": [HELDOUT], "all": [DEVSET, HELDOUT]}[part]
+    return [json.loads(p.read_text(encoding="utf-8")) for f in folders for p in sorted(f.glob("*.json"))]
 
 
-def run(*, hint: bool = True, rebuild: bool = False) -> list[dict]:
-    """Evaluate every dev dialogue; returns the rows (last one is the total)."""
-    rows = [evaluate_item(d, hint=hint) for d in load_devset(rebuild=rebuild)]
+def run(*, hint: bool = True, rebuild: bool = False, part: str = "tuning") -> list[dict]:
+    """Evaluate the dev dialogues of ``part``; returns the rows (last one is the total)."""
+    rows = [evaluate_item(d, hint=hint) for d in load_devset(part, rebuild=rebuild)]
     words = sum(r["words"] for r in rows)
     matched = sum(r["f1"].matched for r in rows)
     n_ref = sum(r["f1"].reference for r in rows)
@@ -214,7 +231,8 @@ def run(*, hint: bool = True, rebuild: bool = False) -> list[dict]:
     total_f1 = 2 * p * r / (p + r) if p + r else 0.0
     rows.append(
         {
-            "name": "ALL (word-weighted; change F1 pooled)",
+            "name": f"ALL {part} (word-weighted; F1 pooled)",
+            "style": "",
             "words": words,
             "speakers": "",
             "found": "",
@@ -254,6 +272,7 @@ def evaluate_mlst_full(*, hint: bool = True) -> dict:
     base = majority_baseline(ref, ref_roles)
     return {
         "name": "mlst full episode (opening scored)",
+        "style": "",
         "words": len(ref),
         "speakers": 2,
         "found": len(episode.speakers),
@@ -278,6 +297,9 @@ def print_table(rows: list[dict], title: str) -> None:
     print("-" * len(header))
     for r in rows:
         f = r["f1"]
+        style = r.get("style", "").split(":")[0].split(",")[0]
+        if style:
+            print(f"  ({style[:60]})")
         print(
             f"{r['name'][:40]:40} {r['words']:>6} {r['speakers']!s:>3} {r['found']!s:>3}"
             f"  {r['acc']:8.3f} {r['base_acc']:5.2f}  {f.f1:6.3f} {f.precision:5.2f}"
@@ -294,9 +316,14 @@ def main() -> None:
     args = parser.parse_args()
     modes = [False] if args.no_hint else [True, False]
     for hint in modes:
-        rows = run(hint=hint, rebuild=args.rebuild)
-        rows.append(evaluate_mlst_full(hint=hint))
-        print_table(rows, f"\nspeaker attribution, {'with' if hint else 'without'} speakers hint")
+        rows = []
+        for part in PARTS:
+            part_rows = run(hint=hint, rebuild=args.rebuild, part=part)
+            if part == "tuning":
+                part_rows.append(evaluate_mlst_full(hint=hint))
+            label = "with" if hint else "without"
+            print_table(part_rows, f"\nspeaker attribution, {part} part, {label} speakers hint")
+            rows += part_rows
         if args.show:
             for r in rows:
                 if r["name"] == args.show:

@@ -289,6 +289,15 @@ _NOT_VOCATIVE = _NOT_NAMES | frozenset(
 )
 
 
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our|i'm|i’m|we're|we’re)\b", re.I)
+# Questions a speaker asks themselves ("the question is, ...?") rather than someone else.
+_RHETORICAL = re.compile(
+    r"\b(?:the\s+question\s+(?:is|becomes|then\s+is)|there'?s\s+(?:a|the)\s+question\s+of"
+    r"|the\s+real\s+question|ask\s+(?:yourself|ourselves))\b",
+    re.I,
+)
+
+
 @dataclass
 class _Unit:
     """A sentence (or a piece of a run-on sentence) of the joined transcript."""
@@ -301,8 +310,7 @@ class _Unit:
 
 @dataclass
 class _Evidence:
-    host: np.ndarray  # (N,) host-vs-guest log-odds per unit
-    declarative: np.ndarray  # (N,) bool: the unit is not a question
+    host: np.ndarray  # (N,) host-vs-guest log-likelihood ratio per unit
     words: np.ndarray  # (N,) word counts
     named: np.ndarray  # (N, K) speaker-specific log-odds per unit
     switch: np.ndarray  # (N,) log-odds of a change before unit i (switch[0] unused)
@@ -311,129 +319,35 @@ class _Evidence:
 
 @dataclass
 class Weights:
-    """Evidence weights (log-odds) of the attribution model.
+    """Decoder settings of the turn model (the cue weights are learned).
 
-    Set by hand from what interviews look like, then checked on the dev set
-    (``bench/speakers.py``). ``base_switch`` is the log-odds of a speaker
-    change at a sentence boundary with no cue at all.
+    Sentence and boundary cue weights are logistic-regression coefficients
+    (:mod:`castline.diarize.text_weights`); these few scalars say how the turn
+    model combines them, and are chosen by ``bench/speakers.py --fit`` on
+    out-of-fold predictions of the tuning dialogues.
     """
 
-    question: float = 3.2  # a sentence ending in "?" is the host's
-    base_switch: float = -1.6
-    after_question: float = 3.8  # change after a question
-    before_question: float = 0.85  # change before a question
-    opener: float = 1.5  # "Yeah, ...", "Well, ...", "So I think ..." after a boundary
-    reaction: float = 1.4  # a sentence that is only a reaction: "Interesting."
-    vocative: float = 2.0  # "NAME, ..." opens a turn
+    emission_scale: float = 1.0  # multiplies the learned host log-odds
+    host_bias: float = 0.0  # lean of every sentence to the host (+) or guests (-)
+    switch_scale: float = 1.0  # multiplies the learned change log-odds
+    switch_bias: float = 0.0  # added to them (the segment model has length priors too)
     host_median: float = 16.0  # turn length priors (words): log-normal median, spread
     host_spread: float = 2.0
     guest_median: float = 50.0
     guest_spread: float = 1.5
-    declarative: float = 0.15  # per-sentence lean of statements to the guest
-    tag_question: float = 1.5  # change after "..., right?" / "isn't it?" (often rhetorical)
     host_first: float = 1.0  # episodes (after any cold open) open with the host
     adaptation: float = 0.2  # weight of each speaker's own vocabulary (second pass)
-    indirect_question: float = 0.6  # change after "I'd love to know what you ..."
+    cold_open_guest: float = 1.5  # lean of cold-open sentences to the guests
 
 
-WEIGHTS = Weights()
+def _fitted_weights() -> Weights:
+    from castline.diarize.text_weights import DECODER
+
+    fields = {f.name for f in dataclasses.fields(Weights)}
+    return Weights(**{k: v for k, v in DECODER.items() if k in fields})
 
 
-def _host_score(text: str, n_words: int) -> float:
-    """Log-odds that a sentence is the host's rather than a guest's."""
-    score = 0.0
-    stripped = text.rstrip()
-    question = stripped.endswith("?")
-    if question:
-        # "..., right?" is mostly a speaker checking in, not handing over.
-        if _TAG_ONLY.match(stripped):
-            score += 0.0
-        elif _TAG_QUESTION.search(stripped):
-            score += 0.8
-        else:
-            score += WEIGHTS.question * _question_weight(stripped)
-    opener = _QUESTION_OPENER.search(text)
-    if opener and (question or not opener.group("wh")):
-        score += 0.5 if question else 0.8
-    if _REQUEST.search(text):
-        score += 0.8
-    if not question and _INDIRECT_QUESTION.search(text):
-        score += 1.0
-    score += 0.7 * min(len(_YOU_GUEST.findall(text)), 2)
-    we = len(_WE.findall(text))
-    score -= min(0.3 * we, 1.2)
-    score -= 0.6 * min(len(_WE_BUILD.findall(text)), 2)
-    if is_host_intro(text):
-        score += 2.5
-    if _HOST_THANKS.search(text):
-        score += 2.5
-    if _GUEST_THANKS.search(text):
-        score -= 3.0
-    if not question and n_words > 18:
-        # Long declaratives are the guest's stock in trade in an interview.
-        score -= min(0.03 * (n_words - 18), 0.9)
-    return score
-
-
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you’re|you've|you’ve|you'd|you’d)\b", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our|i'm|i’m|we're|we’re)\b", re.I)
-_RHETORICAL = re.compile(
-    r"\b(?:the\s+question\s+(?:is|becomes|then\s+is)|there'?s\s+(?:a|the)\s+question\s+of"
-    r"|the\s+real\s+question|ask\s+(?:yourself|ourselves))\b",
-    re.I,
-)
-
-
-def _question_weight(question: str) -> float:
-    """How much a question looks asked of someone else rather than of oneself.
-
-    Interviewers ask about "you"; speakers musing aloud ask "do we ...?",
-    "am I ...?", "the question is, ...?" and answer themselves.
-    """
-    if _RHETORICAL.search(question):
-        return 0.3
-    if _SECOND_PERSON.search(question):
-        return 1.0
-    if _FIRST_PERSON.search(question):
-        return 0.5
-    return 0.8
-
-
-def _switch_score(prev: _Unit, unit: _Unit, prev_host: float) -> float:
-    """Log-odds of a speaker change between ``prev`` and ``unit``."""
-    w = WEIGHTS
-    score = w.base_switch
-    before = prev.text.rstrip()
-    if not re.search(r"[.?!…\"”')\]]$", before):
-        # Mid-sentence (a run-on chunk split): a change is unlikely here.
-        return score - 1.5
-    if before.endswith("?"):
-        if unit.text.rstrip().endswith("?"):
-            score += 0.6
-        elif _TAG_QUESTION.search(before) or _TAG_ONLY.match(before):
-            score += w.tag_question
-        else:
-            score += w.after_question * _question_weight(before)
-    elif _INDIRECT_QUESTION.search(before):
-        score += w.indirect_question
-    elif unit.text.rstrip().endswith("?"):
-        # Questions tend to open a turn (after a reaction) or close one.
-        score += w.before_question
-    elif (m := _QUESTION_OPENER.search(prev.text)) and not m.group("wh") and prev_host > 0.5:
-        score += 0.8
-    if _TAG_ONLY.match(unit.text.strip()):
-        # A lone "Right?" after a chunk break belongs to the sentence before it.
-        score -= 2.5
-    if re.match(r"(?i)or\b", unit.text.strip()):
-        # "Or ...?" carries on the same speaker's question or thought.
-        score -= 1.5
-    if _REACTION_ONLY.match(unit.text.strip()):
-        score += w.reaction
-    elif _OPENER.search(unit.text.strip()):
-        score += w.opener
-    if _GUEST_THANKS.search(unit.text) or _HOST_THANKS.search(unit.text):
-        score += 1.0
-    return score
+WEIGHTS = _fitted_weights()
 
 
 class _NameMatcher:
@@ -538,12 +452,27 @@ def _sentences_by_block(text: str, spans_of_chunks: list[tuple[int, int]]):
     return out
 
 
-def _evidence(units: list[_Unit], roles: list[str], matcher: _NameMatcher) -> _Evidence:
+def _evidence(
+    units: list[_Unit],
+    roles: list[str],
+    matcher: _NameMatcher,
+    *,
+    host: np.ndarray | None = None,
+    switch: np.ndarray | None = None,
+) -> _Evidence:
+    """Learned sentence and boundary evidence, plus what the speakers' names say.
+
+    ``host`` / ``switch`` replace the fitted models' outputs (the bench passes
+    out-of-fold predictions when it chooses the decoder settings).
+    """
+    from castline.diarize import text_features
+
+    texts = [u.text for u in units]
     n, k = len(units), len(roles)
-    host = np.array([_host_score(u.text, u.words) for u in units])
+    host = text_features.host_logit(texts) if host is None else np.array(host, dtype=float)
+    switch = text_features.switch_logit(texts) if switch is None else np.array(switch, dtype=float)
     named = np.zeros((n, k))
     address = np.zeros((n, k))
-    switch = np.zeros(n)
     for i, unit in enumerate(units):
         vocatives = matcher.vocatives(unit.text)
         for j in vocatives:
@@ -554,8 +483,6 @@ def _evidence(units: list[_Unit], roles: list[str], matcher: _NameMatcher) -> _E
                 address[ahead, j] += 1.5
                 if units[ahead - 1].text.rstrip().endswith("?"):
                     break
-        if vocatives and not any(roles[j] == "host" for j in vocatives):
-            host[i] += 1.0
         for j in matcher.mentions(unit.text):
             if j in vocatives:
                 continue
@@ -564,43 +491,27 @@ def _evidence(units: list[_Unit], roles: list[str], matcher: _NameMatcher) -> _E
                 named[i, j] += 2.0
             else:
                 named[i, j] -= 1.0
-        if i > 0:
-            switch[i] = _switch_score(units[i - 1], unit, host[i - 1])
-            if vocatives and _VOCATIVE_START.match(unit.text):
-                # "NAME, ..." opens a turn addressed to NAME (a known speaker).
-                switch[i] += WEIGHTS.vocative
-    declarative = np.array([not u.text.rstrip().endswith("?") for u in units])
     words = np.array([u.words for u in units], dtype=float)
-    return _Evidence(
-        host=host,
-        declarative=declarative,
-        words=words,
-        named=named,
-        switch=switch,
-        address=address,
-    )
+    return _Evidence(host=host, words=words, named=named, switch=switch, address=address)
 
 
 def _log_sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return -np.logaddexp(0.0, -np.asarray(x))
 
 
-#: Per-sentence lean of declaratives to the guest in the sentence-level HMM
-#: (the segment model uses turn-length priors instead).
-DECLARATIVE_BIAS = 0.35
-
-
-def _scores(ev: _Evidence, roles: list[str], forced: dict[int, int], *, declarative_bias: float = 0.0):
+def _scores(ev: _Evidence, roles: list[str], forced: dict[int, int], w: Weights):
     """Emission (N, K) and per-boundary transition (N, K, K) log scores."""
     n, k = ev.named.shape
     role_sign = np.array([1.0 if r == "host" else -1.0 if r == "guest" else 0.0 for r in roles])
-    host = ev.host - declarative_bias * ev.declarative
+    # Half the host-vs-guest log ratio each way keeps their difference the ratio.
+    host = w.emission_scale * ev.host + w.host_bias
     emit = 0.5 * host[:, None] * role_sign[None, :] + ev.named
     for i, state in forced.items():
         emit[i, :] = -30.0
         emit[i, state] = 0.0
-    stay = _log_sigmoid(-ev.switch)  # log(1 - p_switch)
-    move = _log_sigmoid(ev.switch)  # log p_switch
+    switch = w.switch_scale * ev.switch + w.switch_bias
+    stay = _log_sigmoid(-switch)  # log(1 - p_switch)
+    move = _log_sigmoid(switch)  # log p_switch
     trans = np.zeros((n, k, k))
     if k > 1:
         # Guests talk to the host more than to each other.
@@ -627,7 +538,7 @@ MAX_TURN_UNITS = 160
 CHAIN_PENALTY = 4.0
 
 
-def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: list[str]) -> list[int]:
+def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: list[str], w: Weights) -> list[int]:
     """Semi-Markov Viterbi: the best sequence of turns (speaker per unit).
 
     A turn's score is the sum of its units' emissions, the stay scores of the
@@ -641,13 +552,13 @@ def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: lis
     cum_words = np.concatenate([[0.0], np.cumsum(ev.words)])
     # Hosts ask short questions and guests give long answers, but both vary a lot.
     priors = {
-        "host": (WEIGHTS.host_median, WEIGHTS.host_spread),
-        "guest": (WEIGHTS.guest_median, WEIGHTS.guest_spread),
+        "host": (w.host_median, w.host_spread),
+        "guest": (w.guest_median, w.guest_spread),
     }
-    other = (math.sqrt(WEIGHTS.host_median * WEIGHTS.guest_median), WEIGHTS.guest_spread + 0.2)
+    other = (math.sqrt(w.host_median * w.guest_median), w.guest_spread + 0.2)
     mu = np.array([math.log(priors.get(r, other)[0]) for r in roles])
     sigma = np.array([priors.get(r, other)[1] for r in roles])
-    start_bonus = np.array([WEIGHTS.host_first if r == "host" else 0.0 for r in roles])
+    start_bonus = np.array([w.host_first if r == "host" else 0.0 for r in roles])
     best = np.full((n + 1, k), -np.inf)
     back_start = np.zeros((n + 1, k), dtype=int)
     back_state = np.zeros((n + 1, k), dtype=int)
@@ -843,11 +754,23 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
     return episode
 
 
-def _decode_speakers(units: list[_Unit], state_speakers: list[Speaker]) -> tuple[list[int], np.ndarray]:
-    """Speaker state per unit (segment model) and per-unit posteriors (HMM)."""
+def _decode_speakers(
+    units: list[_Unit],
+    state_speakers: list[Speaker],
+    *,
+    weights: Weights | None = None,
+    host: np.ndarray | None = None,
+    switch: np.ndarray | None = None,
+) -> tuple[list[int], np.ndarray]:
+    """Speaker state per unit (segment model) and per-unit posteriors (HMM).
+
+    ``weights``, ``host`` and ``switch`` override the fitted decoder settings and
+    cue models (used by the bench when it fits them).
+    """
+    w = weights or WEIGHTS
     roles = [s.role for s in state_speakers]
     matcher = _NameMatcher([s.name for s in state_speakers])
-    ev = _evidence(units, roles, matcher)
+    ev = _evidence(units, roles, matcher, host=host, switch=switch)
     texts = [u.text for u in units]
 
     forced: dict[int, int] = {}
@@ -869,8 +792,8 @@ def _decode_speakers(units: list[_Unit], state_speakers: list[Speaker]) -> tuple
         for a, b in sponsor_spans(texts):
             for i in range(a, b):
                 forced[i] = host_states[0]
-    emit, trans = _scores(ev, roles, forced, declarative_bias=WEIGHTS.declarative)
-    path = _decode_turns(emit, trans, ev, roles)
+    emit, trans = _scores(ev, roles, forced, w)
+    path = _decode_turns(emit, trans, ev, roles, w)
     cold = find_cold_open(texts)
     if cold is not None:
         # A cold-open quote is said by whoever says it where it reappears; the
@@ -882,21 +805,21 @@ def _decode_speakers(units: list[_Unit], state_speakers: list[Speaker]) -> tuple
                 continue
             match = cold.matches[i] if i < len(cold.matches) else None
             if guest_states:
-                ev.host[i] -= 1.5
+                ev.host[i] -= w.cold_open_guest / max(w.emission_scale, 1e-6)
             if match is not None and match >= cold.end:
                 ev.named[i, path[match]] += 2.0
-        emit, trans = _scores(ev, roles, forced, declarative_bias=WEIGHTS.declarative)
-        path = _decode_turns(emit, trans, ev, roles)
-    if WEIGHTS.adaptation > 0 and ev.words.sum() >= ADAPT_MIN_WORDS and len(set(path)) > 1:
+        emit, trans = _scores(ev, roles, forced, w)
+        path = _decode_turns(emit, trans, ev, roles, w)
+    if w.adaptation > 0 and ev.words.sum() >= ADAPT_MIN_WORDS and len(set(path)) > 1:
         # Each voice has its own words (a guest's company, a host's "folks"):
         # learn them from this first pass and decode again with them.
-        post = _posteriors(*_scores(ev, roles, forced, declarative_bias=DECLARATIVE_BIAS))
+        post = _posteriors(*_scores(ev, roles, forced, w))
         style = _style_evidence(texts, path, post, len(roles))
-        ev.named += WEIGHTS.adaptation * style
-        emit, trans = _scores(ev, roles, forced, declarative_bias=WEIGHTS.declarative)
-        path = _decode_turns(emit, trans, ev, roles)
+        ev.named += w.adaptation * style
+        emit, trans = _scores(ev, roles, forced, w)
+        path = _decode_turns(emit, trans, ev, roles, w)
     # Confidence: posteriors of a sentence-level HMM over the same evidence.
-    emit, trans = _scores(ev, roles, forced, declarative_bias=DECLARATIVE_BIAS)
+    emit, trans = _scores(ev, roles, forced, w)
     return path, _posteriors(emit, trans)
 
 
@@ -957,6 +880,8 @@ def _time_at(offset: int, spans: list[tuple[int, int]], chunks: list[Turn]) -> f
 def _assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
     from rapidfuzz import fuzz
 
+    from castline.diarize.text_features import host_logit
+
     if any(t.speaker is None for t in episode.turns):
         other = next((s for s in episode.speakers if s.name == UNATTRIBUTED), None)
         if other is None:
@@ -987,7 +912,7 @@ def _assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
         if turn.speaker in asking:
             spans = split_sentences(turn.verbatim)
             asking[turn.speaker] += sum(1 for x in spans if x.text.rstrip().endswith("?"))
-            asking[turn.speaker] += 0.2 * sum(_host_score(x.text, len(x.text.split())) > 1 for x in spans)
+            asking[turn.speaker] += 0.2 * float(np.sum(host_logit([x.text for x in spans]) > 1))
             words[turn.speaker] += len(turn.verbatim.split())
     # Most questions per word spoken marks the host. A notebook of excerpts
     # holds several conversations, each with its own host, so a speaker is a

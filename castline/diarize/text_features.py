@@ -1,0 +1,243 @@
+"""Cue features of transcript sentences for learned speaker attribution.
+
+Two feature sets feed two logistic-regression models whose coefficients are
+fitted on the tuning part of the dev set (``bench/speakers.py --fit`` writes
+them to :mod:`castline.diarize.text_weights`):
+
+* :func:`sentence_features` — one row per sentence: is it the host's (asking,
+  introducing, thanking for joining, addressing "you") or a guest's (long
+  first-person statements, "we built", thanks for having me)? Neighbouring
+  sentences add context (a sentence right after a question is an answer).
+* :func:`boundary_features` — one row per sentence boundary: does the speaker
+  change here (a question before it, a reaction or answer opener after it, a
+  name addressed, an unfinished sentence across it)?
+
+Features are cheap regular-expression counts and lengths, so a two-hour
+episode (a few thousand sentences) is featurised in well under a second.
+:func:`host_logit` and :func:`switch_logit` apply the fitted models.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from castline.diarize import text_attribution as cues
+from castline.structure import is_host_intro
+
+__all__ = [
+    "BOUNDARY_FEATURES",
+    "SENTENCE_FEATURES",
+    "boundary_features",
+    "host_logit",
+    "sentence_features",
+    "switch_logit",
+]
+
+_I = re.compile(r"\b(?:i|me|my|mine|i'm|i’m|i've|i’ve|i'd|i’d|i'll|i’ll)\b", re.IGNORECASE)
+_YOU = re.compile(r"\b(?:you|your|yours|you're|you’re|you've|you’ve|you'd|you’d|you'll|you’ll)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:percent|half|third|quarter|twice|dozen|hundred|thousand|million|billion"
+    r"|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(r"\b(?:i\s+think|i\s+guess|i\s+mean|kind\s+of|sort\s+of|you\s+know|basically)\b", re.I)
+_FIRST_WORD = re.compile(r"^\W*(\w+)")
+_OPENING_WORDS = ("so", "and", "but", "well", "yeah", "okay", "now", "oh", "right")
+_UNFINISHED = re.compile(r"[.?!…\"”')\]]$")
+
+#: Column names of :func:`sentence_features`, in order.
+SENTENCE_FEATURES = (
+    "question",
+    "question_you",
+    "question_self",
+    "question_rhetorical",
+    "tag_question",
+    "question_opener",
+    "request",
+    "indirect_question",
+    "you_guest",
+    "we",
+    "we_build",
+    "host_intro",
+    "host_thanks",
+    "guest_thanks",
+    "log_words",
+    "long_statement",
+    "first_person",
+    "second_person",
+    "reaction_only",
+    "opener",
+    "addresses_someone",
+    "number",
+    "hedge",
+    "after_question",
+    "before_question",
+    "after_reaction",
+    "neighbour_words",
+    *(f"starts_{w}" for w in _OPENING_WORDS),
+)
+
+#: Column names of :func:`boundary_features`, in order.
+BOUNDARY_FEATURES = (
+    "after_question",
+    "after_question_you",
+    "after_question_self",
+    "after_tag_question",
+    "after_indirect_question",
+    "after_request",
+    "question_after_question",
+    "before_question",
+    "unfinished",
+    "tag_only",
+    "starts_or",
+    "reaction",
+    "opener",
+    "thanks",
+    "addresses_someone",
+    "after_addressing",
+    "after_reaction",
+    "log_words_before",
+    "log_words_after",
+    "after_short_statement",
+    *(f"starts_{w}" for w in _OPENING_WORDS),
+)
+
+
+def _addresses(text: str) -> bool:
+    """True when the sentence calls someone by name ("Ada, ...", "..., Ada?")."""
+    stripped = text.strip()
+    for pattern in (cues._VOCATIVE_START, cues._VOCATIVE_END, cues._VOCATIVE_FLOOR):
+        m = pattern.search(stripped)
+        if m and m.group(1).split()[0] not in cues._NOT_VOCATIVE:
+            return True
+    return False
+
+
+def _first_word(text: str) -> str:
+    m = _FIRST_WORD.match(text)
+    return m.group(1).lower() if m else ""
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().endswith("?")
+
+
+def sentence_features(texts: Sequence[str]) -> np.ndarray:
+    """Feature matrix (one row per sentence, columns :data:`SENTENCE_FEATURES`)."""
+    n = len(texts)
+    rows = np.zeros((n, len(SENTENCE_FEATURES)))
+    questions = [_is_question(t) for t in texts]
+    reactions = [bool(cues._REACTION_ONLY.match(t.strip())) for t in texts]
+    lengths = [len(t.split()) for t in texts]
+    for i, text in enumerate(texts):
+        stripped = text.rstrip()
+        question = questions[i]
+        words = lengths[i]
+        tag = bool(cues._TAG_QUESTION.search(stripped) or cues._TAG_ONLY.match(stripped))
+        rhetorical = bool(cues._RHETORICAL.search(stripped))
+        you = len(_YOU.findall(text))
+        opener = cues._QUESTION_OPENER.search(text)
+        neighbours = [lengths[j] for j in (i - 1, i + 1) if 0 <= j < n]
+        first = _first_word(text)
+        rows[i] = [
+            question and not tag,
+            question and not tag and you > 0,
+            question and not tag and you == 0 and bool(cues._FIRST_PERSON.search(stripped)),
+            question and rhetorical,
+            tag,
+            bool(opener) and (question or not opener.group("wh")),
+            bool(cues._REQUEST.search(text)),
+            not question and bool(cues._INDIRECT_QUESTION.search(text)),
+            min(len(cues._YOU_GUEST.findall(text)), 2),
+            min(len(cues._WE.findall(text)), 4) / 4,
+            min(len(cues._WE_BUILD.findall(text)), 2),
+            is_host_intro(text),
+            bool(cues._HOST_THANKS.search(text)),
+            bool(cues._GUEST_THANKS.search(text)),
+            math.log1p(words),
+            0.0 if question else min(max(words - 18, 0), 40) / 40,
+            min(len(_I.findall(text)), 4) / 4,
+            min(you, 4) / 4,
+            reactions[i],
+            not reactions[i] and bool(cues._OPENER.search(text.strip())),
+            _addresses(text),
+            bool(_NUMBER.search(text)),
+            bool(_HEDGE.search(text)),
+            i > 0 and questions[i - 1],
+            i + 1 < n and questions[i + 1],
+            i > 0 and reactions[i - 1],
+            math.log1p(sum(neighbours) / len(neighbours)) if neighbours else 0.0,
+            *(first == w for w in _OPENING_WORDS),
+        ]
+    return rows
+
+
+def boundary_features(texts: Sequence[str]) -> np.ndarray:
+    """Feature matrix of the boundary before each sentence (row 0 is all zeros).
+
+    Columns are :data:`BOUNDARY_FEATURES`; they look only at the two sentences
+    on either side, so they are the same whoever the speakers are.
+    """
+    n = len(texts)
+    rows = np.zeros((n, len(BOUNDARY_FEATURES)))
+    for i in range(1, n):
+        before, after = texts[i - 1].rstrip(), texts[i].strip()
+        asked = before.endswith("?")
+        tag = bool(cues._TAG_QUESTION.search(before) or cues._TAG_ONLY.match(before))
+        you = bool(_YOU.search(before))
+        first = _first_word(after)
+        reaction = bool(cues._REACTION_ONLY.match(after))
+        rows[i] = [
+            asked and not tag,
+            asked and not tag and you,
+            asked and not tag and not you and bool(cues._FIRST_PERSON.search(before)),
+            asked and tag,
+            not asked and bool(cues._INDIRECT_QUESTION.search(before)),
+            bool(cues._REQUEST.search(before)),
+            asked and after.endswith("?"),
+            not asked and after.endswith("?"),
+            not _UNFINISHED.search(before),
+            bool(cues._TAG_ONLY.match(after)),
+            first == "or",
+            reaction,
+            not reaction and bool(cues._OPENER.search(after)),
+            bool(cues._GUEST_THANKS.search(after) or cues._HOST_THANKS.search(after)),
+            bool(cues._VOCATIVE_START.match(after)) and _addresses(after),
+            _addresses(before),
+            bool(cues._REACTION_ONLY.match(before.strip())),
+            math.log1p(len(before.split())),
+            math.log1p(len(after.split())),
+            not asked and len(before.split()) <= 6,
+            *(first == w for w in _OPENING_WORDS),
+        ]
+    return rows
+
+
+def _apply(rows: np.ndarray, names: Sequence[str], model: dict) -> np.ndarray:
+    coef = np.array([model["coef"].get(name, 0.0) for name in names])
+    return rows @ coef + model["intercept"]
+
+
+def host_logit(texts: Sequence[str]) -> np.ndarray:
+    """Log-odds, per sentence, that the host (not a guest) says it.
+
+    The fitted prior (the tuning set's share of host sentences) is removed, so
+    the value is a likelihood ratio the turn model can combine with its own
+    turn-length priors.
+    """
+    from castline.diarize.text_weights import SENTENCE_MODEL
+
+    return _apply(sentence_features(texts), SENTENCE_FEATURES, SENTENCE_MODEL) - SENTENCE_MODEL["prior"]
+
+
+def switch_logit(texts: Sequence[str]) -> np.ndarray:
+    """Log-odds, per sentence, that the speaker changes just before it (entry 0 unused)."""
+    from castline.diarize.text_weights import BOUNDARY_MODEL
+
+    out = _apply(boundary_features(texts), BOUNDARY_FEATURES, BOUNDARY_MODEL)
+    out[0] = 0.0
+    return out
