@@ -181,7 +181,9 @@ def load_align_model(language: str, device: str, align_model: str) -> tuple[Any,
     )
 
 
-def _whisper_word_times(pipeline: Any, audio: np.ndarray, segments: list[dict]) -> list[list[dict]]:
+def _whisper_word_times(
+    pipeline: Any, audio: np.ndarray, segments: list[dict], language: str
+) -> list[list[dict]]:
     """Word times for whisperX segments from Whisper's cross-attention alignment.
 
     This is what faster-whisper does for ``word_timestamps=True``; here it runs
@@ -192,6 +194,13 @@ def _whisper_word_times(pipeline: Any, audio: np.ndarray, segments: list[dict]) 
 
     model = pipeline.model
     tokenizer = pipeline.tokenizer
+    if tokenizer is None:
+        # whisperX drops its tokenizer after a run with language detection.
+        from faster_whisper.tokenizer import Tokenizer
+
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+        )
     n_mels = model.feat_kwargs.get("feature_size") or 80
     options = pipeline.options
     words_per_segment: list[list[dict]] = []
@@ -309,7 +318,7 @@ def transcribe_array(
             )
     else:
         method = "whisper-cross-attention"
-        for segment_words in _whisper_word_times(pipeline, audio, segments):
+        for segment_words in _whisper_word_times(pipeline, audio, segments, language):
             words.extend(
                 Word(
                     text=w["word"].strip(), start=w["start"], end=max(w["end"], w["start"]), score=w["score"]

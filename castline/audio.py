@@ -57,7 +57,8 @@ class AudioError(Exception):
     stage : str
         Where it failed: ``read`` (missing or empty), ``probe`` (ffprobe finds no
         audio stream), ``decode`` (ffmpeg fails or the file is truncated),
-        ``speech`` (decodes, but there is no speech in it).
+        ``speech`` (decodes, but there is no speech in it), ``clip`` (a span
+        cannot be cut for a clip).
     reason : str
         What went wrong, in a few words.
     """

@@ -85,9 +85,9 @@ def process(
             progress_hooks.clear()
     elapsed = time.perf_counter() - started
     for folder in folders:
-        err.print(f"[green]✓[/] {folder}", highlight=False)
+        err.print(f"[green]✓[/] {folder}", highlight=False, soft_wrap=True)
         print(folder)
-    err.print(f"done in {elapsed:.1f}s", highlight=False)
+    err.print(f"done in {elapsed:.1f}s", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -122,13 +122,14 @@ def batch(
                 )
             except Exception as exc:  # noqa: BLE001 - report and go on with the rest
                 failures += 1
-                err.print(f"[bold red]✗[/] {_reason(exc, source)}", highlight=False)
+                err.print(f"[bold red]✗[/] {_reason(exc, source)}", highlight=False, soft_wrap=True)
                 continue
             took = time.perf_counter() - t0
             for folder in folders:
-                err.print(f"[green]✓[/] {source.name} -> {folder} ({took:.1f}s)", highlight=False)
+                err.print(f"[green]✓[/] {source.name} -> {folder} ({took:.1f}s)",
+                          highlight=False, soft_wrap=True)
     err.print(f"{len(entries) - failures}/{len(entries)} inputs processed in "
-              f"{time.perf_counter() - started:.1f}s; outputs in {out}/", highlight=False)
+              f"{time.perf_counter() - started:.1f}s; outputs in {out}/", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
 

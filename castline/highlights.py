@@ -31,11 +31,12 @@ from castline.segment import (
     passage_features,
     sentence_units,
 )
-from castline.text import format_timestamp, tweet_length, tweet_valid, words
+from castline.text import format_timestamp, sentences, tweet_length, tweet_valid, words
 
 __all__ = [
     "ELISION",
     "add_threads",
+    "fragment_problem",
     "highlight_tweet",
     "make_highlights",
     "make_previews",
@@ -169,7 +170,12 @@ def _preview_candidates(
             duration = _spans_time(episode, ti, spans)
             if not min_s <= duration <= max_s:
                 continue
+            last = turn_units[idx[-1]]
+            if spans[-1][1] == last.end and last.n_words < 2:
+                continue  # ends on a dangling one-word sentence ("... naturally. AI.")
             quote = ELISION.join(text[a:b] for a, b in spans)
+            if fragment_problem(quote):
+                continue
             score = _quote_score(quote, ideal_words=(14, 30), question=0.0) + adjust
             t = episode.turns[ti]
             out.append(
@@ -184,6 +190,31 @@ def _preview_candidates(
                 )
             )
     return out
+
+
+# A list marker at the start or inside: "* Finding something ...", "... post. * October 2024".
+_LIST_MARKER = re.compile(
+    r"(?:^|\s)[*•▪‣◦](?=\s)|(?:^|[.:;!?]\s+)(?:[-–]|\d{1,2}[.)])\s+(?=\S)"
+)
+
+
+def fragment_problem(quote: str) -> str | None:
+    """Why ``quote`` reads as a fragment of a list or layout rather than speech, or None.
+
+    Flags list items (bullet or number markers at the start or inside), paragraph
+    breaks, and a last sentence of a single word.
+    """
+    if "\n\n" in quote or "\n" in quote.strip():
+        return "spans a line or paragraph break"
+    if _LIST_MARKER.search(quote):
+        return "a list item"
+    tail = re.split(r"(?<=[.!?])\s+", quote.strip())
+    if len(tail) > 1 and len(words(tail[-1])) < 2:
+        # The cheap split also cuts at abbreviations ("the U.S. economy."): confirm.
+        last = sentences(quote.split(ELISION)[-1])
+        if len(last) > 1 and len(words(last[-1].text)) < 2:
+            return "ends on a dangling one-word sentence"
+    return None
 
 
 def _near_duplicate(text: str, chosen: Iterable[str], threshold: float = 70) -> bool:
@@ -295,6 +326,8 @@ def _highlight_candidates(
                     break
                 if n < 6:
                     continue  # too slight alone; a longer run from here may do
+                if fragment_problem(quote):
+                    continue
                 out.append(
                     _Candidate(
                         turn=ti,
@@ -385,7 +418,21 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
         if tweet_valid(post):
             return post
     body = " ".join(u.text for u in cunits)
-    phrase = (best_phrase(body) if body else None) or clip.title
+    context = " ".join(t.text for t in episode.turns if not set(t.tags) & EXCLUDED_TAGS)
+    phrase = best_phrase(body, context=context) if body else None
+    if phrase is None:
+        # No topic phrase to ask about: open on the clip's title instead, a
+        # question as is, or its own claim in quotation marks.
+        title = clip.title.strip()
+        if is_question(title):
+            hook = title
+        elif title and title in clip.text:
+            hook = f"“{title}.” Do you agree?"
+        else:
+            minutes = max(1, round((clip.end - clip.start) / 60))
+            hook = f"{minutes} minute{'s' if minutes > 1 else ''} of {name or 'our guest'}, in their own words:"
+        post = f"{hook}\n\n{byline} 🧵 {mark}"
+        return post if tweet_valid(post) else f"{hook} {mark}"
     feats = passage_features(body)
     if feats.story:
         question = f"What did {name or 'our guest'} learn first-hand about {phrase}?"

@@ -309,6 +309,23 @@ _LIGHT_VERBS = frozenset(
 )
 
 
+# Inflected light verbs ("made TRL", "building frontier models"): verb phrases, not topics.
+_LIGHT_VERB_FORMS = frozenset(
+    """made makes making built builds building got gets getting took takes taking did does doing went
+    goes going used uses using gave gives giving saw sees seeing ran runs running tried tries trying
+    found finds finding kept keeps keeping called calls calling started starts starting brought brings
+    wanted wants needed needs held holds thought thinks thinking knew knows said says saying told tells
+    wrote writes picked picks reduced reduces acquired acquires""".split()
+)
+# Function words a noun phrase may hold inside ("Return on Investment", "Cost of Inference").
+_JOINERS = frozenset("of and for in on to with vs via per".split())
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks
+    month months year years""".split()
+)
+
+
 def _topical(phrase: str) -> str:
     tokens = phrase.split()
     if len(tokens) >= 3 and tokens[0].lower() in _LIGHT_VERBS:
@@ -318,70 +335,298 @@ def _topical(phrase: str) -> str:
     return phrase
 
 
+# -- noun-phrase evidence, without a part-of-speech tagger ----------------------
+
+# Words that, in running speech, come right before a noun phrase: a word seen
+# closing a phrase after one of these ("the cluster is", "of reinforcement
+# learning.") is used as a noun somewhere in the episode.
+_NP_LEFT = (
+    r"the|a|an|this|these|those|our|your|their|his|her|its|my|some|any|every|each|no|of|about|"
+    r"have|has|had|need|needs|want|wants|use|uses|using|build|builds|building|built"
+)
+_NP_RIGHT = (
+    r"is|are|was|were|'s|’s|that|which|who|and|or|but|of|in|to|for|with|on|at|as|from|by|so|because|"
+    r"if|when|where|than|then|has|have|had|can|could|will|would|should|might|must|does|did|do|we|"
+    r"you|they|i|it|he|she|there|itself|right"
+)
+_NP_HEAD_RE = re.compile(
+    rf"\b(?:{_NP_LEFT})\s+(?:[\w-]+\s+){{0,2}}?([A-Za-z][\w-]*)(?=\s*[.,;:?!)]|\s*$|\s+(?:{_NP_RIGHT})\b)",
+    re.IGNORECASE,
+)
+# A capitalised word after a lower-case word or a comma: a name, not a sentence start.
+_MID_CAPITAL_RE = re.compile(r"(?<=[a-z0-9,;] )([A-Z][\w'’-]*)")
+_FRAGMENT_TOKEN = re.compile(r"^(?:n['’]t|['’]\w*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """What an episode's own text says about its words.
+
+    ``nouns`` holds (lower-cased) words the text uses as the head of a noun phrase;
+    ``names`` lower-cased words it capitalises mid-sentence more often than not.
+    """
+
+    nouns: frozenset[str]
+    names: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def _lexicon(text: str) -> _Lexicon:
+    nouns = frozenset(m.group(1).lower() for m in _NP_HEAD_RE.finditer(text))
+    capital: dict[str, int] = {}
+    for m in _MID_CAPITAL_RE.finditer(text):
+        token = m.group(1)
+        if token not in _NOT_NAMES:
+            capital[token.lower()] = capital.get(token.lower(), 0) + 1
+    lower: dict[str, int] = {}
+    for token in _WORD_RE.findall(text):
+        if token.islower() and token in capital:
+            lower[token] = lower.get(token, 0) + 1
+    names = frozenset(w for w, c in capital.items() if c >= lower.get(w, 0))
+    return _Lexicon(nouns=nouns, names=names)
+
+
+_WORD_RE = re.compile(r"[\w'’-]+")
+
+
+@lru_cache(maxsize=4096)
+def _zipf(word: str) -> float:
+    """How common ``word`` is in English (wordfreq's Zipf scale: 0 unseen, 7 "the")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+def _is_adverb(word: str) -> bool:
+    # "surprisingly" -> "surprising", "happily" -> "happy": an -ly word built on a
+    # common English word; "family" or "supply" are not.
+    w = word.lower()
+    if not w.endswith("ly") or len(w) < 5:
+        return False
+    return _zipf(w[:-2]) >= 3.0 or _zipf(w[:-3] + "y") >= 3.0 or _zipf(w[:-2] + "e") >= 3.0
+
+
+def _is_name(token: str, lexicon: _Lexicon) -> bool:
+    """A proper noun, acronym or versioned term ("DeepSeek", "AWS", "GPT-4")."""
+    if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+        return True
+    if sum(c.isupper() for c in token) >= 2 or (token[:1].isupper() and token[1:] != token[1:].lower()):
+        return True  # AWS, DeepSeek, iPhone-like forms
+    return token.lower() in lexicon.names
+
+
+def _specificity(phrase: str, lexicon: _Lexicon) -> float:
+    """0..1: how specific the phrase's words are (names and rare terms high, "code" low)."""
+    tokens = [t for t in words(phrase) if t.lower() not in STOPWORDS]
+    if not tokens:
+        return 0.0
+    scores = []
+    for token in tokens:
+        if _is_name(token, lexicon):
+            scores.append(1.0)
+        else:
+            # Zipf 5+ ("code", "data", "job") is everyday; 3 and below is a term of art.
+            scores.append(min(max((5.6 - _zipf(token.lower())) / 2.6, 0.0), 1.0))
+    return max(scores) * 0.6 + (sum(scores) / len(scores)) * 0.4
+
+
+def _phrase_problem(phrase: str, lexicon: _Lexicon) -> str | None:
+    """Why ``phrase`` is not a usable noun-phrase title, or None."""
+    tokens = phrase.split()
+    if not tokens or len(tokens) > 6:
+        return "empty or too long"
+    if any(_FRAGMENT_TOKEN.match(t) for t in tokens):
+        return "contraction fragment"
+    if _is_adverb(tokens[0]) or _is_adverb(tokens[-1]):
+        return "adverb at an edge"
+    if tokens[-1].lower() in _LIGHT_VERBS or tokens[-1].lower() in _NON_TOPIC_TAILS:
+        return "ends on a verb or a time word"
+    if len(tokens) > 1 and (tokens[0].lower() in _LIGHT_VERBS or tokens[0].lower() in _LIGHT_VERB_FORMS):
+        return "a verb phrase, not a topic"
+    if all(t.lower() in _CALENDAR for t in tokens if t.lower() not in STOPWORDS):
+        return "a date, not a topic"
+    lowered = [t.lower() for t in tokens]
+    if any(t in _LIGHT_VERBS or t in _LIGHT_VERB_FORMS for t in lowered[1:]):
+        return "contains a verb"
+    if any(t in STOPWORDS and t not in _JOINERS for t in lowered[1:-1]):
+        return "a clause, not a noun phrase"
+    if all(t in _VAGUE or _STANCE.match(t) or t in STOPWORDS for t in lowered):
+        return "only vague or stance words"
+    return None
+
+
+def _noun_head(phrase: str, lexicon: _Lexicon) -> bool:
+    """Does the phrase end on a word the episode uses as a noun (or a name)?"""
+    head = phrase.split()[-1]
+    low = head.lower()
+    # Exact forms, plus a plural of a seen singular: stems would let "posted" pass as "post".
+    plural_of_seen = low.endswith("s") and low[:-1] in lexicon.nouns
+    return _is_name(head, lexicon) or low in lexicon.nouns or plural_of_seen
+
+
+def _surface(phrase: str, text: str) -> str:
+    """``phrase`` as the text most often writes it ("deepseek" -> "DeepSeek")."""
+    pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", re.IGNORECASE)
+    forms: dict[str, int] = {}
+    for m in pattern.finditer(text):
+        form = m.group()
+        if m.start() >= 2 and text[m.start() - 2] in ".?!":
+            continue  # sentence-initial capitals say nothing about the word
+        forms[form] = forms.get(form, 0) + 1
+    if not forms:
+        return phrase
+    return max(forms.items(), key=lambda kv: (kv[1], kv[0] == phrase))[0]
+
+
+def _complete(phrase: str, text: str, lexicon: _Lexicon, *, max_words: int = 4) -> str:
+    """Extend a clipped phrase by the word the text nearly always puts after (or,
+    for names, before) it: "human level" -> "human level intelligence"."""
+    for _ in range(2):
+        n = len(phrase.split())
+        if n >= max_words:
+            break
+        pattern = re.compile(
+            r"(?:([\w'’-]+)\s+)?(?<![\w-])" + re.escape(phrase) + r"(?![\w-])(?:\s+([\w'’-]+))?",
+            re.IGNORECASE,
+        )
+        before: dict[str, int] = {}
+        after: dict[str, int] = {}
+        total = 0
+        for m in pattern.finditer(text):
+            total += 1
+            if m.group(2):
+                after[m.group(2)] = after.get(m.group(2), 0) + 1
+            if m.group(1):
+                before[m.group(1)] = before.get(m.group(1), 0) + 1
+        if total < 2:
+            break
+        extended = None
+        if after:
+            word, count = max(after.items(), key=lambda kv: kv[1])
+            low = word.lower()
+            # Only a word the episode uses as a noun: "lifecycle collapses" is a clause.
+            nounish = _noun_head(word, lexicon)
+            if count >= 0.6 * total and nounish and low not in STOPWORDS and word.isalpha():
+                extended = f"{phrase} {word}"
+        if extended is None and before:
+            word, count = max(before.items(), key=lambda kv: kv[1])
+            if count >= 0.6 * total and _is_name(word, lexicon) and word.isalpha():
+                extended = f"{word} {phrase}"
+        if extended is None:
+            break
+        phrase = extended
+    return phrase
+
+
+def _candidates(
+    text: str, lexicon: _Lexicon, *, source: str | None = None, top: int = 15
+) -> list[tuple[str, float]]:
+    """Noun-phrase title candidates of ``text``: completed, re-cased, with a prior in (0, 1].
+
+    ``source`` (default ``text``) is where YAKE looks; completion and casing use ``text``.
+    """
+    out: dict[str, float] = {}
+    for phrase, weight in key_phrases(source or text, top=top, max_words=3):
+        phrase = _topical(phrase)
+        phrase = _surface(_complete(phrase, text, lexicon), text)
+        if not _good_phrase(phrase) or _phrase_problem(phrase, lexicon):
+            continue
+        key = phrase.lower()
+        if key not in {k.lower() for k in out}:
+            out[phrase] = weight
+    return list(out.items())
+
+
+def _lexical_score(phrase: str, weight: float, text_lower: str, lexicon: _Lexicon) -> float:
+    """Prior of a candidate title from the text alone."""
+    tokens = phrase.split()
+    count = text_lower.count(phrase.lower())
+    tf = 1 + math.log(count) if count > 1 else 0.5
+    shape = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.85}.get(len(tokens), 0.7)
+    noun = 1.0 if _noun_head(phrase, lexicon) else 0.45
+    spec = 0.4 + 0.6 * _specificity(phrase, lexicon)
+    name = 1.2 if any(_is_name(t, lexicon) for t in tokens) else 1.0
+    return weight * tf * shape * noun * spec * name
+
+
+def _bare_word(phrase: str, lexicon: _Lexicon) -> bool:
+    """A lone everyday word ("Code", "Job"): too vague to title anything alone."""
+    tokens = phrase.split()
+    return len(tokens) == 1 and not _is_name(tokens[0], lexicon) and _zipf(tokens[0].lower()) >= 3.3
+
+
 def _titles(
     texts: Sequence[str],
     fallbacks: Sequence[str],
     summaries: Sequence[str] | None = None,
+    *,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    centroids: np.ndarray | None = None,
 ) -> list[tuple[str, list[str]]]:
     """A distinct title and keywords for each text; ``fallbacks`` when a text has none.
 
-    ``summaries`` (the most central sentences of each text) feed YAKE when
-    given, which keeps titling fast on long chapters; counts use the full text.
+    Candidates are the texts' YAKE key phrases (from ``summaries``, the most
+    central sentences, when given), completed where the text shows they were
+    clipped and kept only when they read as noun phrases. Each is scored on
+    distinctiveness across texts, recurrence, specificity (names and rare terms
+    beat everyday words) and a noun head. With ``embed`` and ``centroids`` (one
+    unit vector per text, same model), the phrase nearest its own text's
+    centroid and far from the others' gains most: the title says what the
+    chapter is about rather than what it mentions.
     """
-    candidates = [key_phrases(t, top=12) for t in (summaries or texts)]
+    lexicon = _lexicon(" ".join(texts))
     lowered = [t.lower() for t in texts]
     n = len(texts)
-    results: list[tuple[str, list[str]]] = []
-    used: list[str] = []
-    for i, phrases in enumerate(candidates):
-        scored: list[tuple[float, str, int]] = []
+    per_text = [
+        _candidates(t, lexicon, source=(summaries[i] if summaries else None))
+        for i, t in enumerate(texts)
+    ]
+    scored_all: list[list[tuple[float, str]]] = []
+    for i, phrases in enumerate(per_text):
+        scored = []
         for phrase, weight in phrases:
-            phrase = _topical(phrase)
             key = phrase.lower()
             # Distinctiveness: a phrase every chapter uses names the show, not the chapter.
             df = sum(1 for t in lowered if key in t) or 1
             idf = math.log(1 + n / df)
-            # A title should name what the chapter keeps returning to, not a one-off aside.
-            count = lowered[i].count(key)
-            tf = 1 + math.log(count) if count > 1 else 0.5
-            length = len(phrase.split())
-            shape = {1: 0.7, 2: 1.0, 3: 0.9}.get(length, 0.8)
-            scored.append((weight * idf * tf * shape, phrase, df))
+            scored.append((_lexical_score(phrase, weight, lowered[i], lexicon) * idf, phrase))
+        scored_all.append(scored)
+    if embed is not None and centroids is not None and len(centroids) == n:
+        unique = list(dict.fromkeys(p for scored in scored_all for _, p in scored))
+        if unique:
+            vectors = np.asarray(embed(unique), dtype=float)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+            sims = vectors @ centroids.T  # phrase x text
+            row = {p: k for k, p in enumerate(unique)}
+            for i, scored in enumerate(scored_all):
+                if not scored:
+                    continue
+                top = max(s for s, _ in scored) or 1.0
+                rescored = []
+                for s, p in scored:
+                    own = sims[row[p], i]
+                    others = np.delete(sims[row[p]], i)
+                    semantic = own - 0.5 * (float(others.max()) if len(others) else 0.0)
+                    rescored.append((s / top + 3.0 * semantic, p))
+                scored_all[i] = rescored
+    results: list[tuple[str, list[str]]] = []
+    used: list[str] = []
+    for i, scored in enumerate(scored_all):
         scored.sort(key=lambda x: -x[0])
-        keywords = _uniq([p for _, p, _ in scored])[:5]
-        title, title_df = "", 0
-        for score, phrase, df in scored:
-            candidate = title_case(phrase)
-            if not any(_same_title(candidate, u) for u in used):
-                title, title_df, title_score = candidate, df, score
+        keywords = _uniq([p for _, p in scored])[:5]
+        title = ""
+        # A lone everyday word, or a phrase whose last word the episode never uses
+        # as a noun ("lifecycle collapses"), is a last resort after every phrase.
+        for fallback_ok in (False, True):
+            for _score, phrase in scored:
+                candidate = title_case(phrase)
+                if not fallback_ok and (_bare_word(phrase, lexicon) or not _noun_head(phrase, lexicon)):
+                    continue
+                if not any(_same_title(candidate, u) for u in used):
+                    title = candidate
+                    break
+            if title:
                 break
-        if title and len(title.split()) == 1:
-            # A lone word is vague: prefer a longer phrase built on it...
-            longer = [
-                (sc, p)
-                for sc, p, _ in scored
-                if len(p.split()) > 1
-                and _stem(title) in _stems(p)
-                and sc >= 0.4 * title_score
-                and not any(_same_title(title_case(p), u) for u in used)
-            ]
-            if longer:
-                title = title_case(longer[0][1])
-            elif title_df > n / 2:
-                # ...or, when the word runs through most chapters, add what is specific here.
-                for _, phrase, df in scored:
-                    extra = title_case(phrase)
-                    combined = f"{title} and {extra}"
-                    if (
-                        df <= n / 2
-                        and (len(phrase.split()) > 1 or phrase[:1].isupper())
-                        and not _same_title(extra, title)
-                        and not (_stems(extra) & _stems(title))
-                        and len(combined.split()) <= 4
-                        and not any(_same_title(extra, u) for u in used)
-                    ):
-                        title = combined
-                        break
         if not title:
             base = fallbacks[i]
             title, k = base, 2
@@ -537,7 +782,20 @@ def make_chapters(
         texts.append(" ".join(u.text for u in body))
         summaries.append(_central_text(body, vectors))
         fallbacks.append("Introduction" if i == 0 else ("Sponsor Break" if not body else "Part"))
-    titled = _titles(texts, fallbacks, summaries) if units else [(episode.title or "Episode", [])]
+    centroids = None
+    if embed is not None and vectors is not None:
+        # Meaning-level centroids only mean something for a real sentence-embedding model.
+        centroids = np.zeros((len(spans), vectors.shape[1]))
+        for i, (a, b) in enumerate(spans):
+            rows = [u.index for u in units[a:b] if not u.excluded]
+            if rows:
+                mean = vectors[rows].mean(axis=0)
+                centroids[i] = mean / (np.linalg.norm(mean) or 1.0)
+    titled = (
+        _titles(texts, fallbacks, summaries, embed=embed, centroids=centroids)
+        if units
+        else [(episode.title or "Episode", [])]
+    )
     chapters: list[Chapter] = []
     for i, (a, _b) in enumerate(spans or [(0, 0)]):
         start = 0.0 if i == 0 else units[a].time_start
@@ -853,44 +1111,66 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
     return last.turn_last or bool(feats.claims) or bool(feats.contrarian)
 
 
-def _clip_title(text_units: Sequence[SentenceUnit]) -> str:
-    """The opening question if short, else the clip's own short claim, else its key phrase."""
-    first = text_units[0].text.strip()
-    if is_question(first) and len(words(first)) <= 8:
-        return first
+def _clip_title(text_units: Sequence[SentenceUnit], context: str | None = None) -> str:
+    """A short, specific title for a clip.
+
+    In order: a short question that opens the clip; the clip's own short claim;
+    its best noun phrase (never a lone everyday word such as "Software"); a short
+    question anywhere in it; its opening words.
+    """
+    texts = [u.text.strip() for u in text_units]
+    for text in texts[:2]:
+        if is_question(text) and 3 <= len(words(text)) <= 12 and opening_problem(text) is None:
+            return text
     claims = []
-    for u in text_units:
-        n = len(words(u.text))
-        feats = passage_features(u.text)
-        if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(u.text) is None:
-            claims.append((feats.score(), u.text.strip().rstrip(".!")))
+    for text in texts:
+        n = len(words(text))
+        feats = passage_features(text)
+        if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(text) is None:
+            claims.append((feats.score(), text.rstrip(".!")))
     if claims:
         return max(claims)[1]
-    phrase = best_phrase(" ".join(u.text for u in text_units))
-    return title_case(phrase) if phrase else " ".join(first.split()[:8])
+    phrase = best_phrase(" ".join(texts), context=context)
+    if phrase:
+        return title_case(phrase)
+    for text in texts:
+        if is_question(text) and 3 <= len(words(text)) <= 14 and opening_problem(text) is None:
+            return text
+    first = texts[0]
+    return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
 
 
-def best_phrase(text: str) -> str | None:
-    """The key phrase of ``text`` that best names it, preferring 2-4 word phrases.
+def best_phrase(text: str, *, context: str | None = None) -> str | None:
+    """The noun phrase that best names ``text``, or None when it has none worth using.
 
-    Lone words that only carry a stance ("wrong", "always") never name a topic.
+    Candidates are YAKE key phrases, completed where the text shows they were
+    clipped ("human level" -> "human level intelligence") and kept only when
+    they read as noun phrases (no verb or adverb at either end, a last word the
+    ``context`` - by default ``text`` - uses as a noun). Phrases the passage
+    returns to, names and rare terms score higher; a lone everyday word ("Code",
+    "Job") or a stance word ("wrong") is never returned.
     """
+    lexicon = _lexicon(context or text)
     lowered = text.lower()
-    phrases = [
-        # What the passage returns to names it better than a one-off idiom.
-        (p, w * (1 + math.log(c) if (c := lowered.count(p.lower())) > 1 else w * 0.6))
-        for p, w in key_phrases(text, top=8, max_words=3)
-        if p.split()[0].lower() not in _LIGHT_VERBS
-    ]
-    phrases.sort(key=lambda pw: -pw[1])
-    if not phrases:
+    scored = []
+    for phrase, weight in _candidates(text, lexicon, top=10):
+        if _bare_word(phrase, lexicon) or _STANCE.search(phrase):
+            continue
+        score = _lexical_score(phrase, weight, lowered, lexicon)
+        if not _noun_head(phrase, lexicon):
+            continue
+        scored.append((score, phrase))
+    if not scored:
         return None
-    multi = [(p, w) for p, w in phrases if len(p.split()) >= 2]
-    singles = [(p, w) for p, w in phrases if len(p.split()) == 1 and not _STANCE.search(p)]
-    # A multi-word phrase wins unless a single word is far more central.
-    if multi and (not singles or multi[0][1] >= 0.5 * singles[0][1]):
-        return multi[0][0]
-    return singles[0][0] if singles else multi[0][0] if multi else None
+    scored.sort(key=lambda x: -x[0])
+    best_score, best = scored[0]
+    if len(best.split()) == 1:
+        # A name alone ("Claude") reads better with the phrase it heads ("Claude Code").
+        for score, phrase in scored[1:]:
+            longer = len(phrase.split()) > 1 and best.lower() in phrase.lower().split()
+            if longer and score >= 0.5 * best_score:
+                return phrase
+    return best
 
 
 def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:
@@ -973,6 +1253,10 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
     return [_make_clip(episode, units, a, b, score, reasons) for score, a, b, reasons in chosen]
 
 
+def _episode_text(episode: Episode) -> str:
+    return " ".join(t.text for t in episode.turns if not set(t.tags) & EXCLUDED_TAGS)
+
+
 def _make_clip(
     episode: Episode,
     units: Sequence[SentenceUnit],
@@ -995,7 +1279,7 @@ def _make_clip(
     return Clip(
         start=round(first.time_start, 2),
         end=round(last.time_end, 2),
-        title=_clip_title(units[a : b + 1]),
+        title=_clip_title(units[a : b + 1], context=_episode_text(episode)),
         text="\n".join(parts),
         score=round(score, 3),
         reasons=reasons,

@@ -23,6 +23,7 @@ __all__ = ["VOICES", "SyntheticInterview", "build_interview", "espeak_available"
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = ROOT / "seeds" / "mlst-eiso-kant.raw.txt"
 RATE = 16_000
+_BACKCHANNELS = ("Right.", "Yeah, exactly.", "Sure.", "Mm-hmm.", "Interesting.", "Okay, go on.")
 
 # (espeak voice, pitch 0-99, words per minute): voices differ in accent, pitch and pace.
 VOICES = {
@@ -89,11 +90,17 @@ def build_interview(
     minutes: float = 2.0,
     seed: int = 7,
     name: str | None = None,
+    pauses: tuple[float, float] = (0.3, 0.9),
+    backchannels: float = 0.0,
+    noise: float = 20.0,
 ) -> SyntheticInterview:
     """Render an interview of about ``minutes`` among ``speakers`` into ``out_dir``.
 
     Turns take one to three seed sentences; no speaker follows themself; pauses
-    are 0.3-0.9 s. Returns the wav path and reference turns (times in seconds).
+    are drawn from ``pauses`` (seconds). ``backchannels`` is the chance that a
+    turn is a one- or two-word reply ("Right.", "Yeah, exactly."); ``noise`` the
+    standard deviation of the noise floor (16-bit units). Returns the wav path
+    and reference turns (times in seconds).
     """
     rng = random.Random(seed)
     sentences = _sentences()
@@ -108,20 +115,23 @@ def build_interview(
     index = 0
     while clock < minutes * 60 and index < len(sentences):
         speaker = rng.choice([s for s in speakers if s != previous] or list(speakers))
-        count = rng.choice((1, 2, 2, 3))
-        text = " ".join(sentences[index : index + count])
-        index += count
+        if previous is not None and rng.random() < backchannels:
+            text = rng.choice(_BACKCHANNELS)
+        else:
+            count = rng.choice((1, 2, 2, 3))
+            text = " ".join(sentences[index : index + count])
+            index += count
         samples = _render(text, VOICES[speaker], out_dir / f"_{name}_{len(turns)}.wav")
         start = clock
         clock += len(samples) / RATE
         turns.append((round(start, 3), round(clock, 3), speaker, text))
-        pause = rng.uniform(0.3, 0.9)
+        pause = rng.uniform(*pauses)
         pieces.extend([samples, np.zeros(int(pause * RATE), dtype=np.float32)])
         clock += int(pause * RATE) / RATE
         previous = speaker
     audio = np.concatenate(pieces)
-    noise = np.random.default_rng(seed).normal(0.0, 20.0, len(audio)).astype(np.float32)
-    audio = np.clip(audio + noise, -32768, 32767).astype(np.int16)
+    floor = np.random.default_rng(seed).normal(0.0, noise, len(audio)).astype(np.float32)
+    audio = np.clip(audio + floor, -32768, 32767).astype(np.int16)
     path = out_dir / f"{name}.wav"
     with wave.open(str(path), "wb") as handle:
         handle.setnchannels(1)

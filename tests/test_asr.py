@@ -45,7 +45,8 @@ def _ffmpeg(source: Path, target: Path, *options: str) -> Path:
 
 
 def test_import_is_cheap():
-    code = "import sys, castline.asr, castline.audio, castline.diarize.audio, castline.export.clip_audio; "
+    code = "import sys, castline.asr, castline.audio, castline.diarize.audio, castline.diarize.voices, "
+    code += "castline.export.clip_audio; "
     heavy = "('torch', 'whisperx', 'pyannote.audio', 'resemblyzer')"
     code += f"print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

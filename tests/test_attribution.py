@@ -289,21 +289,51 @@ def _bench():
     return module
 
 
-# Floors sit a little below the figures measured with bench/speakers.py
-# (with hint: word accuracy 0.859, change F1 0.685, role accuracy 0.845;
-# without: 0.863, 0.663, 0.842), so a regression shows up here.
-FLOORS = {True: (0.83, 0.65, 0.81), False: (0.83, 0.63, 0.81)}
+# Floors sit a little below the figures measured with bench/speakers.py on each
+# dev-set part, so a regression shows up here. The tuning part fitted the
+# weights; the held-out part (bench/devset/heldout) never did, so its floors are
+# the honest ones. Figures (word accuracy, change F1, role accuracy):
+FLOORS = {
+    ("tuning", True): (0.85, 0.75, 0.85),
+    ("tuning", False): (0.85, 0.75, 0.83),
+    ("heldout", True): (0.80, 0.70, 0.75),
+    ("heldout", False): (0.78, 0.65, 0.75),
+}
 
 
-@pytest.mark.parametrize("hint", [True, False])
-def test_devset_floors(hint):
-    total = _bench().run(hint=hint)[-1]
-    accuracy, change, role = FLOORS[hint]
+@pytest.mark.parametrize(("part", "hint"), list(FLOORS))
+def test_devset_floors(part, hint):
+    total = _bench().run(hint=hint, part=part)[-1]
+    accuracy, change, role = FLOORS[part, hint]
     assert total["acc"] >= accuracy
     assert total["f1"].f1 >= change
     assert total["role"] >= role
-    assert total["acc"] > total["base_acc"] + 0.1
+    assert total["acc"] > total["base_acc"] + 0.08
     assert total["role"] > total["base_role"]
+
+
+def test_devset_parts_do_not_overlap():
+    bench = _bench()
+    tuning = {d["name"] for d in bench.load_devset("tuning")}
+    heldout = {d["name"] for d in bench.load_devset("heldout")}
+    assert len(heldout) >= 4 and len(tuning) >= 8
+    assert not tuning & heldout
+
+
+def test_unit_data_labels_every_word_once():
+    bench = _bench()
+    data = {
+        "name": "toy",
+        "speakers": [{"name": "A", "role": "host"}, {"name": "B", "role": "guest"}],
+        "turns": [
+            {"speaker": "A", "text": "Why now? Tell me.end.Next"},
+            {"speaker": "B", "text": "Because the costs fell. We could finally build it."},
+        ],
+    }
+    item = bench.unit_data(data)
+    assert sum(item["counts"]) == len(item["words"]) == 13
+    assert len(item["labels"]) == len(item["texts"])
+    assert item["labels"][0] == "A" and item["labels"][-1] == "B"
 
 
 # -- evaluation helpers ----------------------------------------------------------------
@@ -368,3 +398,56 @@ def test_word_timings_follow_the_words_into_new_turns():
         assert [w.text for w in turn.words] == turn.verbatim.split()
         assert {w.speaker for w in turn.words} == {turn.speaker}
         assert (turn.start, turn.end) == (turn.words[0].start, turn.words[-1].end)
+
+
+# -- learned cues -----------------------------------------------------------------------
+
+
+def test_sentence_cues_separate_questions_from_answers():
+    from castline.diarize.text_features import SENTENCE_FEATURES, host_logit, sentence_features
+
+    texts = [
+        "So what made you start the company in the first place?",
+        "We built the first version in my garage, and our customers were all local farms.",
+        "Thanks so much for having me.",
+    ]
+    rows = sentence_features(texts)
+    assert rows.shape == (3, len(SENTENCE_FEATURES))
+    host = host_logit(texts)
+    assert host[0] > 0 > host[1]
+    assert host[2] < host[0]
+
+
+def test_boundary_cues_favour_a_change_after_a_question():
+    from castline.diarize.text_features import BOUNDARY_FEATURES, boundary_features, switch_logit
+
+    texts = [
+        "How did you get into forecasting?",
+        "Honestly, by accident.",
+        "I was studying physics and",
+        "ended up in a weather lab.",
+    ]
+    assert boundary_features(texts).shape == (4, len(BOUNDARY_FEATURES))
+    switch = switch_logit(texts)
+    assert switch[1] > switch[3]  # after a question vs. inside an unfinished sentence
+    assert switch[1] > 0
+
+
+def test_glued_sentences_keep_their_words():
+    # ASR sometimes glues sentences ("it.Why"); a turn may start there.
+    lines = [
+        "My guest is Ana Ruiz. Ana, why did you start the bakery?I needed the money, honestly, and",
+        "nobody else in town sold rye bread.So was it hard?Very hard, the first winter we nearly closed.",
+    ]
+    episode = unlabelled(lines)
+    before = words_of(episode)
+    attribute_speakers(episode, speakers=parse_speakers("Tom Hale:host,Ana Ruiz:guest"))
+    assert words_of(episode) == before
+
+
+def test_fitted_weights_are_loaded():
+    from castline.diarize.text_attribution import WEIGHTS
+    from castline.diarize.text_weights import DECODER
+
+    assert WEIGHTS.emission_scale == pytest.approx(DECODER["emission_scale"])
+    assert WEIGHTS.host_median > 0 and WEIGHTS.guest_median > 0

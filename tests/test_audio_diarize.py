@@ -30,13 +30,18 @@ def diarize_sample():
 
 @pytest.fixture(scope="session")
 def interviews(tmp_path_factory):
-    """Two synthetic interviews (two and three voices, about 2.5 minutes each), built once."""
+    """Synthetic interviews (two voices, three voices, three in tight exchanges; 2.5 min each)."""
     folder = tmp_path_factory.mktemp("interviews")
     return cached(
         "interviews",
         lambda: {
             2: build_interview(folder, ("host", "guest"), minutes=2.5, seed=7),
             3: build_interview(folder, ("host", "guest", "third"), minutes=2.5, seed=5),
+            # Harder: 0-0.25 s pauses, one turn in four a one- or two-word reply, louder noise.
+            "tight": build_interview(
+                folder, ("host", "guest", "third"), minutes=2.5, seed=32, pauses=(0.0, 0.25),
+                backchannels=0.25, noise=300.0, name="tight",
+            ),
         },
     )
 
@@ -104,15 +109,15 @@ def test_sample_words_follow_the_reference_speakers():
 
 @needs_models
 @needs_espeak
-@pytest.mark.parametrize("voices", [2, 3])
-def test_synthetic_interview_der_and_count(interviews, voices):
+@pytest.mark.parametrize("which", [2, 3, "tight"])
+def test_synthetic_interview_der_and_count(interviews, which):
     from castline.diarize.audio import diarize
 
-    interview = interviews[voices]
+    interview = interviews[which]
     segments = diarize(interview.path)
     error = der(interview.rttm(), segments)
-    print(f"DER on synthetic {voices}-voice interview ({interview.duration:.0f} s): {error:.3f}")
-    assert len({label for _, _, label in segments}) == voices
+    print(f"DER on synthetic interview {which} ({interview.duration:.0f} s): {error:.3f}")
+    assert len({label for _, _, label in segments}) == len(interview.speakers)
     assert error <= 0.15
 
 
@@ -181,3 +186,28 @@ def test_to_rttm_lines():
         "SPEAKER my_show 1 1.000 1.500 <NA> <NA> SPEAKER_01 <NA> <NA>",
     ]
     assert to_rttm([], "x") == ""
+
+
+def test_configured_pyannote_pipeline_is_used_and_made_exclusive(monkeypatch):
+    pytest.importorskip("pyannote.core")
+    import numpy as np
+    from pyannote.core import Annotation
+    from pyannote.core import Segment as Span
+
+    import castline.diarize.audio as audio_diarize
+
+    calls = {}
+
+    def fake_pipeline(file, **hints):
+        calls["sample_rate"], calls["hints"] = file["sample_rate"], hints
+        annotation = Annotation()
+        annotation[Span(0.0, 2.0)] = "SPEAKER_00"
+        annotation[Span(1.5, 3.0)] = "SPEAKER_01"  # cross-talk
+        annotation[Span(3.2, 4.0)] = "SPEAKER_00"
+        return annotation
+
+    monkeypatch.setenv(audio_diarize.DIARIZATION_MODEL_ENV, "org/some-pipeline")
+    monkeypatch.setattr(audio_diarize, "pyannote_pipeline", lambda name: fake_pipeline)
+    segments = audio_diarize.diarize(np.zeros(16_000 * 4, dtype=np.float32), max_speakers=3)
+    assert segments == [(0.0, 1.5, "SPEAKER_00"), (1.5, 3.0, "SPEAKER_01"), (3.2, 4.0, "SPEAKER_00")]
+    assert calls == {"sample_rate": 16_000, "hints": {"max_speakers": 3}}

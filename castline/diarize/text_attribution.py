@@ -315,6 +315,7 @@ class _Evidence:
     named: np.ndarray  # (N, K) speaker-specific log-odds per unit
     switch: np.ndarray  # (N,) log-odds of a change before unit i (switch[0] unused)
     address: np.ndarray  # (N, K) bonus for switching to speaker k at unit i
+    asks: np.ndarray  # (N,) bool: the unit is a question put to someone (not "..., right?")
 
 
 @dataclass
@@ -337,7 +338,9 @@ class Weights:
     guest_spread: float = 1.5
     host_first: float = 1.0  # episodes (after any cold open) open with the host
     adaptation: float = 0.2  # weight of each speaker's own vocabulary (second pass)
+    adapt_min_words: float = 2000.0  # adaptation needs this much talk to learn from
     cold_open_guest: float = 1.5  # lean of cold-open sentences to the guests
+    turn_end_question: float = 0.0  # a turn that ends in a question is the host's
 
 
 def _fitted_weights() -> Weights:
@@ -492,7 +495,14 @@ def _evidence(
             else:
                 named[i, j] -= 1.0
     words = np.array([u.words for u in units], dtype=float)
-    return _Evidence(host=host, words=words, named=named, switch=switch, address=address)
+    asks = np.array([_asks_someone(t) for t in texts])
+    return _Evidence(host=host, words=words, named=named, switch=switch, address=address, asks=asks)
+
+
+def _asks_someone(text: str) -> bool:
+    """A question put to someone else, not a "..., right?" check-in."""
+    stripped = text.strip()
+    return stripped.endswith("?") and not (_TAG_QUESTION.search(stripped) or _TAG_ONLY.match(stripped))
 
 
 def _log_sigmoid(x: np.ndarray | float) -> np.ndarray | float:
@@ -538,7 +548,9 @@ MAX_TURN_UNITS = 160
 CHAIN_PENALTY = 4.0
 
 
-def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: list[str], w: Weights) -> list[int]:
+def _decode_turns(
+    emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: list[str], w: Weights
+) -> list[int]:
     """Semi-Markov Viterbi: the best sequence of turns (speaker per unit).
 
     A turn's score is the sum of its units' emissions, the stay scores of the
@@ -559,6 +571,8 @@ def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: lis
     mu = np.array([math.log(priors.get(r, other)[0]) for r in roles])
     sigma = np.array([priors.get(r, other)[1] for r in roles])
     start_bonus = np.array([w.host_first if r == "host" else 0.0 for r in roles])
+    role_sign = np.array([1.0 if r == "host" else -1.0 if r == "guest" else 0.0 for r in roles])
+    end_question = w.turn_end_question * ev.asks[:, None] * role_sign[None, :]
     best = np.full((n + 1, k), -np.inf)
     back_start = np.zeros((n + 1, k), dtype=int)
     back_state = np.zeros((n + 1, k), dtype=int)
@@ -570,6 +584,9 @@ def _decode_turns(emit: np.ndarray, trans: np.ndarray, ev: _Evidence, roles: lis
             # Boundaries strictly inside the turn all "stay".
             inside += cum_stay[b, j] - cum_stay[np.minimum(starts + 1, b), j]
             inside -= (np.log(n_words) - mu[j]) ** 2 / (2 * sigma[j] ** 2)
+            # Hosts end their turns by handing over with a question, however long
+            # the preamble; a guest's turn rarely ends in one.
+            inside += end_question[b - 1, j]
             # Entering the turn at ``a``: from the start, or from a turn of state i.
             enter = np.full(len(starts), -np.inf)
             enter_state = np.zeros(len(starts), dtype=int)
@@ -674,8 +691,8 @@ def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = Non
     return _assign_roles(episode, speakers)
 
 
-def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episode:
-    chunks = episode.turns
+def _join_chunks(chunks: list[Turn]) -> tuple[str, list[tuple[int, int]]]:
+    """The chunks' stripped texts joined by spaces, and each chunk's span in it."""
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
     cursor = 0
@@ -686,7 +703,23 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
         spans.append((cursor, cursor + len(text)))
         pieces.append(text)
         cursor += len(text)
-    full = " ".join(pieces)
+    return " ".join(pieces), spans
+
+
+def _token_start(text: str, offset: int) -> int:
+    """``offset`` moved back to the start of the token it falls in.
+
+    Sentences can start inside a token when ASR glues them ("end.Next"); a turn
+    cut there would split one word in two.
+    """
+    while offset > 0 and not text[offset - 1].isspace():
+        offset -= 1
+    return offset
+
+
+def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episode:
+    chunks = episode.turns
+    full, spans = _join_chunks(chunks)
     units = _units(full, spans)
     if not units:
         return episode
@@ -716,11 +749,14 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
     for i in range(1, len(units) + 1):
         if i < len(units) and path[i] == path[run_start]:
             continue
-        a = 0 if run_start == 0 else units[run_start].start
-        b = len(full) if i == len(units) else units[i].start
+        a = 0 if run_start == 0 else _token_start(full, units[run_start].start)
+        b = len(full) if i == len(units) else _token_start(full, units[i].start)
         raw = full[a:b]
         lead = len(raw) - len(raw.lstrip())
         text = raw.strip()
+        if not text:  # a turn inside one token ("end.Next"): its words go on
+            run_start = i
+            continue
         a += lead
         b = a + len(text)
         state = path[run_start]
@@ -810,7 +846,7 @@ def _decode_speakers(
                 ev.named[i, path[match]] += 2.0
         emit, trans = _scores(ev, roles, forced, w)
         path = _decode_turns(emit, trans, ev, roles, w)
-    if w.adaptation > 0 and ev.words.sum() >= ADAPT_MIN_WORDS and len(set(path)) > 1:
+    if w.adaptation > 0 and ev.words.sum() >= w.adapt_min_words and len(set(path)) > 1:
         # Each voice has its own words (a guest's company, a host's "folks"):
         # learn them from this first pass and decode again with them.
         post = _posteriors(*_scores(ev, roles, forced, w))
@@ -821,10 +857,6 @@ def _decode_speakers(
     # Confidence: posteriors of a sentence-level HMM over the same evidence.
     emit, trans = _scores(ev, roles, forced, w)
     return path, _posteriors(emit, trans)
-
-
-#: Speaker adaptation needs enough talk to learn from.
-ADAPT_MIN_WORDS = 2000
 
 
 def _style_evidence(texts: list[str], path: list[int], post: np.ndarray, k: int) -> np.ndarray:

@@ -32,6 +32,8 @@ __all__ = [
     "BOUNDARY_FEATURES",
     "SENTENCE_FEATURES",
     "boundary_features",
+    "hand_host_score",
+    "hand_switch_score",
     "host_logit",
     "sentence_features",
     "switch_logit",
@@ -79,6 +81,7 @@ SENTENCE_FEATURES = (
     "after_reaction",
     "neighbour_words",
     *(f"starts_{w}" for w in _OPENING_WORDS),
+    "hand_host",
 )
 
 #: Column names of :func:`boundary_features`, in order.
@@ -104,6 +107,7 @@ BOUNDARY_FEATURES = (
     "log_words_after",
     "after_short_statement",
     *(f"starts_{w}" for w in _OPENING_WORDS),
+    "hand_switch",
 )
 
 
@@ -172,6 +176,7 @@ def sentence_features(texts: Sequence[str]) -> np.ndarray:
             i > 0 and reactions[i - 1],
             math.log1p(sum(neighbours) / len(neighbours)) if neighbours else 0.0,
             *(first == w for w in _OPENING_WORDS),
+            hand_host_score(text, words),
         ]
     return rows
 
@@ -213,8 +218,100 @@ def boundary_features(texts: Sequence[str]) -> np.ndarray:
             math.log1p(len(after.split())),
             not asked and len(before.split()) <= 6,
             *(first == w for w in _OPENING_WORDS),
+            hand_switch_score(before, after, hand_host_score(before, len(before.split()))),
         ]
     return rows
+
+
+def hand_host_score(text: str, n_words: int) -> float:
+    """Hand-set log-odds that a sentence is the host's (the first model, kept as a feature).
+
+    Its weights encode what interviews look like; the regression learns how
+    far to trust it next to the other features.
+    """
+    score = 0.0
+    stripped = text.rstrip()
+    question = stripped.endswith("?")
+    if question:
+        # "..., right?" is mostly a speaker checking in, not handing over.
+        if cues._TAG_ONLY.match(stripped):
+            score += 0.0
+        elif cues._TAG_QUESTION.search(stripped):
+            score += 0.8
+        else:
+            score += 3.2 * _question_weight(stripped)
+    opener = cues._QUESTION_OPENER.search(text)
+    if opener and (question or not opener.group("wh")):
+        score += 0.5 if question else 0.8
+    if cues._REQUEST.search(text):
+        score += 0.8
+    if not question and cues._INDIRECT_QUESTION.search(text):
+        score += 1.0
+    score += 0.7 * min(len(cues._YOU_GUEST.findall(text)), 2)
+    we = len(cues._WE.findall(text))
+    score -= min(0.3 * we, 1.2)
+    score -= 0.6 * min(len(cues._WE_BUILD.findall(text)), 2)
+    if is_host_intro(text):
+        score += 2.5
+    if cues._HOST_THANKS.search(text):
+        score += 2.5
+    if cues._GUEST_THANKS.search(text):
+        score -= 3.0
+    if not question and n_words > 18:
+        # Long declaratives are the guest's stock in trade in an interview.
+        score -= min(0.03 * (n_words - 18), 0.9)
+    return score
+
+
+def _question_weight(question: str) -> float:
+    """How much a question looks asked of someone else rather than of oneself.
+
+    Interviewers ask about "you"; speakers musing aloud ask "do we ...?",
+    "am I ...?", "the question is, ...?" and answer themselves.
+    """
+    if cues._RHETORICAL.search(question):
+        return 0.3
+    if _YOU.search(question):
+        return 1.0
+    if cues._FIRST_PERSON.search(question):
+        return 0.5
+    return 0.8
+
+
+def hand_switch_score(before: str, after: str, prev_host: float) -> float:
+    """Hand-set log-odds of a speaker change between two sentences (kept as a feature)."""
+    score = -1.6
+    before = before.rstrip()
+    if not re.search(r"[.?!…\"”')\]]$", before):
+        # Mid-sentence (a run-on chunk split): a change is unlikely here.
+        return score - 1.5
+    if before.endswith("?"):
+        if after.rstrip().endswith("?"):
+            score += 0.6
+        elif cues._TAG_QUESTION.search(before) or cues._TAG_ONLY.match(before):
+            score += 1.5
+        else:
+            score += 3.8 * _question_weight(before)
+    elif cues._INDIRECT_QUESTION.search(before):
+        score += 0.6
+    elif after.rstrip().endswith("?"):
+        # Questions tend to open a turn (after a reaction) or close one.
+        score += 0.85
+    elif (m := cues._QUESTION_OPENER.search(before)) and not m.group("wh") and prev_host > 0.5:
+        score += 0.8
+    if cues._TAG_ONLY.match(after.strip()):
+        # A lone "Right?" after a chunk break belongs to the sentence before it.
+        score -= 2.5
+    if re.match(r"(?i)or\b", after.strip()):
+        # "Or ...?" carries on the same speaker's question or thought.
+        score -= 1.5
+    if cues._REACTION_ONLY.match(after.strip()):
+        score += 1.4
+    elif cues._OPENER.search(after.strip()):
+        score += 1.5
+    if cues._GUEST_THANKS.search(after) or cues._HOST_THANKS.search(after):
+        score += 1.0
+    return score
 
 
 def _apply(rows: np.ndarray, names: Sequence[str], model: dict) -> np.ndarray:

@@ -5,8 +5,8 @@ For every :class:`~castline.model.Clip` and :class:`~castline.model.Preview`:
 * the span is snapped to word boundaries (the nearest word start / end in the
   turns' ``words``) with a little air kept before and after, never reaching
   into the neighbouring word;
-* only that span is decoded (pydub asks ffmpeg for a seek + duration, so an
-  hour-long episode is never loaded whole);
+* only that span is decoded (ffmpeg input seek + duration, so an hour-long
+  episode is never loaded whole); pydub does the fades, joins and export;
 * a preview with several spans (elisions marked ``[...]``) is cut span by span
   and joined with a short crossfade;
 * 40 ms fades in and out, then loudness normalised to -16 LUFS (pyloudnorm,
@@ -158,11 +158,24 @@ def _normalise(segment, target: float = TARGET_LUFS):
 
 
 def _cut(audio_path: Path, start: float, end: float):
+    """Decode only ``[start, end]`` (ffmpeg input seek), at the source's rate and channels."""
+    import io
+    import subprocess
+
     from pydub import AudioSegment
 
-    return AudioSegment.from_file(
-        str(audio_path), start_second=max(0.0, start), duration=max(0.05, end - start)
-    )
+    start = max(0.0, start)
+    command = [
+        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-t", f"{max(0.05, end - start):.3f}",
+        "-i", str(audio_path), "-map", "0:a:0", "-vn", "-acodec", "pcm_s16le", "-f", "wav", "-",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0 or not result.stdout:
+        from castline.audio import AudioError
+
+        reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no audio"]
+        raise AudioError(audio_path, "clip", f"cannot cut {start:.2f}-{end:.2f} s ({reason[0]})")
+    return AudioSegment.from_file(io.BytesIO(result.stdout), format="wav")
 
 
 def caption_cues(words: list[Word], offset: float, names: dict[str, str]) -> list[_Cue]:
@@ -224,17 +237,14 @@ def _render(audio_path: Path, spans: list[tuple[float, float]], index: _WordInde
     cues: list[_Cue] = []
     for start, end in spans:
         piece = _cut(audio_path, start, end)
-        position = 0.0 if joined is None else (len(joined) - CROSSFADE_MS) / 1000
+        fade = 0 if joined is None else min(CROSSFADE_MS, len(joined) // 2, len(piece) // 2)
+        position = 0.0 if joined is None else (len(joined) - fade) / 1000
         piece_cues = caption_cues(index.within(start, end), start, names)
         for cue in piece_cues:
             cue.start += position
             cue.end += position
         cues.extend(piece_cues)
-        if joined is None:
-            joined = piece
-        else:
-            fade = min(CROSSFADE_MS, len(joined) // 2, len(piece) // 2)
-            joined = joined.append(piece, crossfade=fade)
+        joined = piece if joined is None else joined.append(piece, crossfade=fade)
     fade = min(CLIP_FADE_MS, len(joined) // 4)
     return _normalise(joined.fade_in(fade).fade_out(fade)), cues
 

@@ -36,7 +36,8 @@ body { margin: 0; font: 16px/1.55 -apple-system, "Segoe UI", Roboto, Helvetica, 
        color: var(--ink); background: #fafafa; }
 main { max-width: 860px; margin: 0 auto; padding: 2rem 1.25rem 4rem; background: #fff; }
 h1 { font-size: 1.7rem; line-height: 1.25; margin: 0 0 .4rem; }
-h2 { font-size: 1.25rem; margin: 2.4rem 0 .8rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
+h2 { font-size: 1.25rem; margin: 2.4rem 0 .8rem; padding-bottom: .3rem;
+     border-bottom: 1px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1.6rem 0 .3rem; }
 .meta { color: var(--muted); margin: 0 0 1rem; }
 .note { background: #f1f3f9; border-left: 3px solid var(--accent); padding: .5rem .8rem; margin: 1rem 0; }
@@ -83,7 +84,8 @@ _TEMPLATE = """<!DOCTYPE html>
 {%- if speakers %} · <span class="speakers">{% for s in speakers %}{{ s.name }}
 {%- if s.role != "other" %} ({{ s.role }}){% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</span>
 {%- endif %}</p>
-{% if times_estimated %}<p class="note">Times are estimated from a speaking rate: the input carried none.</p>{% endif %}
+{% if times_estimated %}<p class="note">Times are estimated from a speaking rate: the input carried none.</p>
+{% endif %}
 <nav class="toc"><a href="#chapters">Chapters</a><a href="#clips">Clips</a><a href="#previews">Previews</a>
 <a href="#highlights">Posts</a><a href="#transcript">Transcript</a></nav>
 </header>
@@ -91,7 +93,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <section id="chapters">
 <h2>Chapters</h2>
 {% if chapters %}<ol class="chapters">
-{% for c in chapters %}<li><a href="#chapter-{{ loop.index }}"><time>({{ c.stamp }})</time> – {{ c.title }}</a></li>
+{% for c in chapters %}<li><a href="#chapter-{{ loop.index }}">
+<time>({{ c.stamp }})</time> – {{ c.title }}</a></li>
 {% endfor %}</ol>{% else %}<p class="meta">No chapters.</p>{% endif %}
 </section>
 
@@ -99,9 +102,11 @@ _TEMPLATE = """<!DOCTYPE html>
 <h2>Clips</h2>
 {% for clip in clips %}<article class="clip" id="clip-{{ loop.index }}">
 <h3>{{ loop.index }}. {{ clip.title }}</h3>
-<p class="meta"><time>{{ clip.stamp }}</time>{% if clip.names %} · {{ clip.names }}{% endif %} · score {{ clip.score }}</p>
+<p class="meta"><time>{{ clip.stamp }}</time>{% if clip.names %} · {{ clip.names }}{% endif %}
+ · score {{ clip.score }}</p>
 {% if clip.audio %}<audio controls preload="none" src="{{ clip.audio }}"></audio>{% endif %}
-{% if clip.reasons %}<ul class="reasons">{% for r in clip.reasons %}<li>{{ r }}</li>{% endfor %}</ul>{% endif %}
+{% if clip.reasons %}<ul class="reasons">{% for r in clip.reasons %}<li>{{ r }}</li>{% endfor %}</ul>
+{% endif %}
 <blockquote>{% for para in clip.paragraphs %}<p>{{ para }}</p>{% endfor %}</blockquote>
 {% if clip.thread %}<p><strong>Thread</strong></p>
 <ol class="thread">{% for post in clip.thread %}<li>{{ post }}</li>{% endfor %}</ol>{% endif %}
@@ -129,13 +134,16 @@ _TEMPLATE = """<!DOCTYPE html>
 <section id="transcript">
 <h2>Transcript</h2>
 {% for block in transcript %}
-{%- for c in block.chapters %}<h3 class="chapter-mark" id="chapter-{{ c.number }}"><time>{{ c.stamp }}</time> · {{ c.title }}</h3>
+{%- for c in block.chapters %}<h3 class="chapter-mark" id="chapter-{{ c.number }}">
+<time>{{ c.stamp }}</time> · {{ c.title }}</h3>
 {% endfor -%}
-<div class="turn{% if block.ad %} ad{% endif %}{% if block.cold_open %} cold-open{% endif %}" id="turn-{{ block.index }}">
+<div class="turn{% if block.ad %} ad{% endif %}{% if block.cold_open %} cold-open{% endif %}"
+ id="turn-{{ block.index }}">
 <p class="turn-header">{{ block.name }} <time>{{ block.stamp }}</time>
 {%- if block.ad %}<span class="badge">sponsor read</span>{% endif %}
 {%- if block.cold_open %}<span class="badge">cold open</span>{% endif %}
-{%- if block.uncertain %}<span class="badge warn" title="speaker attribution confidence {{ block.confidence }}">speaker uncertain</span>{% endif %}</p>
+{%- if block.uncertain %}<span class="badge warn"
+ title="speaker attribution confidence {{ block.confidence }}">speaker uncertain</span>{% endif %}</p>
 {% for para in block.paragraphs %}<p>{{ para }}</p>
 {% endfor %}</div>
 {% endfor %}
