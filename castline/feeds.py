@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import calendar
 import errno
-import fcntl
 import ipaddress
 import json
 import logging
@@ -46,6 +45,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from castline.inbox import DEFAULT_MAX_BYTES, SIDECAR_SUFFIX, ensure_layout, safe_name
+from castline.locks import try_lock
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -561,20 +561,6 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)  # atomic: a reader sees the old or the new state, never half
 
 
-@contextmanager
-def _poll_lock(root: Path) -> Iterator[bool]:
-    fd = os.open(root / "work" / ".feeds.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
 def _fetch_item(feed: FeedConfig, feed_title: str, item: FeedItem, inbox: Path, policy: FetchPolicy,
                 allow_private: bool) -> ItemOutcome:
     outcome = ItemOutcome(feed.url, item.guid, item.title, "skipped")
@@ -638,7 +624,7 @@ def poll(
     feeds = config if isinstance(config, list) else load_config(config)
     report = FeedsReport(started_at=_now_iso())
     state_path = root / _STATE_FILE
-    with _poll_lock(root) as locked:
+    with try_lock(root / "work" / ".feeds.lock") as locked:
         if not locked:
             report.busy = True
             report.finished_at = _now_iso()

@@ -30,6 +30,7 @@ from castline.segment import (
     opening_problem,
     passage_features,
     sentence_units,
+    strip_list_marker,
 )
 from castline.text import format_timestamp, sentences, tweet_length, tweet_valid, words
 
@@ -208,7 +209,7 @@ def fragment_problem(quote: str) -> str | None:
         return "spans a line or paragraph break"
     if _LIST_MARKER.search(quote):
         return "a list item"
-    tail = re.split(r"(?<=[.!?])\s+", quote.strip())
+    tail = re.split(r"(?<=[.!?:])\s+", quote.strip())
     if len(tail) > 1 and len(words(tail[-1])) < 2:
         # The cheap split also cuts at abbreviations ("the U.S. economy."): confirm.
         last = sentences(quote.split(ELISION)[-1])
@@ -414,7 +415,7 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
     name = episode.speaker_name(speaker) if speaker else None
     byline = f"{name} on {where}" if name else where
     if cunits and is_question(cunits[0].text):
-        post = f"{cunits[0].text.strip()}\n\n{byline} 🧵 {mark}"
+        post = f"{strip_list_marker(cunits[0].text)}\n\n{byline} 🧵 {mark}"
         if tweet_valid(post):
             return post
     body = " ".join(u.text for u in cunits)
@@ -430,7 +431,8 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
             hook = f"“{title}.” Do you agree?"
         else:
             minutes = max(1, round((clip.end - clip.start) / 60))
-            hook = f"{minutes} minute{'s' if minutes > 1 else ''} of {name or 'our guest'}, in their own words:"
+            plural = "s" if minutes > 1 else ""
+            hook = f"{minutes} minute{plural} of {name or 'our guest'}, in their own words:"
         post = f"{hook}\n\n{byline} 🧵 {mark}"
         return post if tweet_valid(post) else f"{hook} {mark}"
     feats = passage_features(body)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextvars
 import errno
-import fcntl
 import hashlib
 import inspect
 import json
@@ -52,6 +51,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from castline.locks import try_lock
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -758,23 +759,6 @@ def _wants_options(process: Callable[..., Any]) -> bool:
     return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
 
 
-@contextmanager
-def _pass_lock(root: Path) -> Iterator[bool]:
-    fd = os.open(root / "work" / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
 def _claim_from_dir(root: Path, claim_dir: Path) -> Claim | None:
     """Rebuild the claim of a work folder left by a killed pass (``None`` if it holds no file)."""
     payloads = [
@@ -937,7 +921,7 @@ def run_once(
     """
     root = ensure_layout(data_dir)
     report = InboxReport(data_dir=root, started_at=_now_iso())
-    with _pass_lock(root) as locked:
+    with try_lock(root / "work" / _LOCK_FILE) as locked:
         if not locked:
             report.busy = True
             report.finished_at = _now_iso()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["slot"]
+__all__ = ["slot", "try_lock"]
 
 
 @contextmanager
@@ -45,3 +45,25 @@ def slot(name: str, capacity: int | None = None, poll_seconds: float = 0.5) -> I
             fcntl.flock(handles[held], fcntl.LOCK_UN)
         for handle in handles:
             handle.close()
+
+
+@contextmanager
+def try_lock(path: str | Path) -> Iterator[bool]:
+    """Take an exclusive lock on ``path`` without waiting; yields whether it was taken.
+
+    Used so that only one inbox pass (or feed poll) works on a data folder at a time:
+    a second one sees ``False`` and leaves.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -46,6 +46,7 @@ __all__ = [
     "opening_problem",
     "passage_features",
     "sentence_units",
+    "strip_list_marker",
     "title_case",
     "tfidf_embed",
 ]
@@ -555,6 +556,35 @@ def _bare_word(phrase: str, lexicon: _Lexicon) -> bool:
     return len(tokens) == 1 and not _is_name(tokens[0], lexicon) and _zipf(tokens[0].lower()) >= 3.3
 
 
+def _rescore_by_meaning(
+    scored_all: list[list[tuple[float, str]]],
+    embed: Callable[[list[str]], np.ndarray],
+    centroids: np.ndarray,
+) -> list[list[tuple[float, str]]]:
+    """Add to each text's candidate scores how close a phrase sits to that text's
+    centroid, less half its closeness to the nearest other text."""
+    unique = list(dict.fromkeys(p for scored in scored_all for _, p in scored))
+    if not unique:
+        return scored_all
+    vectors = np.asarray(embed(unique), dtype=float)
+    if vectors.ndim != 2 or vectors.shape[1] != centroids.shape[1]:
+        return scored_all  # an embedder fitted per call (TF-IDF) lives in another space
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    sims = vectors @ centroids.T  # phrase x text
+    row = {p: k for k, p in enumerate(unique)}
+    out = []
+    for i, scored in enumerate(scored_all):
+        top = max((s for s, _ in scored), default=1.0) or 1.0
+        rescored = []
+        for score, phrase in scored:
+            others = np.delete(sims[row[phrase]], i)
+            semantic = sims[row[phrase], i] - 0.5 * (float(others.max()) if len(others) else 0.0)
+            # Lexical prior in (0, 1]; a 0.1 gain in meaning outweighs a third of it.
+            rescored.append((score / top + 3.0 * semantic, phrase))
+        out.append(rescored)
+    return out
+
+
 def _titles(
     texts: Sequence[str],
     fallbacks: Sequence[str],
@@ -592,23 +622,7 @@ def _titles(
             scored.append((_lexical_score(phrase, weight, lowered[i], lexicon) * idf, phrase))
         scored_all.append(scored)
     if embed is not None and centroids is not None and len(centroids) == n:
-        unique = list(dict.fromkeys(p for scored in scored_all for _, p in scored))
-        if unique:
-            vectors = np.asarray(embed(unique), dtype=float)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-            sims = vectors @ centroids.T  # phrase x text
-            row = {p: k for k, p in enumerate(unique)}
-            for i, scored in enumerate(scored_all):
-                if not scored:
-                    continue
-                top = max(s for s, _ in scored) or 1.0
-                rescored = []
-                for s, p in scored:
-                    own = sims[row[p], i]
-                    others = np.delete(sims[row[p]], i)
-                    semantic = own - 0.5 * (float(others.max()) if len(others) else 0.0)
-                    rescored.append((s / top + 3.0 * semantic, p))
-                scored_all[i] = rescored
+        scored_all = _rescore_by_meaning(scored_all, embed, centroids)
     results: list[tuple[str, list[str]]] = []
     used: list[str] = []
     for i, scored in enumerate(scored_all):
@@ -1118,7 +1132,7 @@ def _clip_title(text_units: Sequence[SentenceUnit], context: str | None = None) 
     its best noun phrase (never a lone everyday word such as "Software"); a short
     question anywhere in it; its opening words.
     """
-    texts = [u.text.strip() for u in text_units]
+    texts = [strip_list_marker(u.text) for u in text_units]
     for text in texts[:2]:
         if is_question(text) and 3 <= len(words(text)) <= 12 and opening_problem(text) is None:
             return text
@@ -1138,6 +1152,14 @@ def _clip_title(text_units: Sequence[SentenceUnit], context: str | None = None) 
             return text
     first = texts[0]
     return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
+
+
+_LEADING_MARKER = re.compile(r"^\s*(?:[*•▪‣◦]|[-–](?=\s)|\d{1,2}[.)](?=\s))\s*")
+
+
+def strip_list_marker(text: str) -> str:
+    """``text`` without a leading list marker ("* ", "- ", "2. ") and surrounding space."""
+    return _LEADING_MARKER.sub("", text.strip(), count=1)
 
 
 def best_phrase(text: str, *, context: str | None = None) -> str | None:
