@@ -106,7 +106,7 @@ def test_filler_edit_fixes_capital_in_the_same_kind() -> None:
     text, edits = clean("Um, so we built it.")
     assert text == "So we built it."
     assert [e.kind for e in edits] == ["filler"]
-    assert edits[0].original == "Um, s" and edits[0].replacement == "S"
+    assert edits[0].original == "Um, so" and edits[0].replacement == "So"
 
 
 @pytest.mark.parametrize(
@@ -451,3 +451,17 @@ def test_quoted_question_at_turn_end_gets_no_second_mark():
     for source in ("“What does the Doctor want?”", "He asked “why not!”", "She said 'stop.'"):
         text, _ = clean_turn(Turn(None, 0, 2, source, source), 0)
         assert text == source
+
+
+def test_edit_records_show_whole_words():
+    from castline.clean import clean_turn
+    from castline.clean.glossary import compile_glossary
+    from castline.model import Turn
+
+    source = "I talked to Izo Kant about DeepSeq and CLAW 3.7 at Paulside."
+    glossary = compile_glossary(["Eiso Kant", "DeepSeek", "Claude 3.7", "Poolside"])
+    text, edits = clean_turn(Turn(None, 0, 5, source, source), 0, glossary=glossary)
+    assert text == "I talked to Eiso Kant about DeepSeek and Claude 3.7 at Poolside."
+    pairs = {(e.original, e.replacement) for e in edits if e.kind == "glossary"}
+    assert {("DeepSeq", "DeepSeek"), ("Paulside", "Poolside"), ("CLAW", "Claude")} <= pairs
+    assert any(o.startswith("Izo") and r.startswith("Eiso") for o, r in pairs)

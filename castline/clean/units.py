@@ -208,6 +208,10 @@ def _gap_out(units: list[Unit], i: int, first_kept: bool) -> tuple[str, str | No
     return " ", None
 
 
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char in "'’-"
+
+
 def render(turn: Turn, units: list[Unit], turn_index: int) -> tuple[str, list[Edit]]:
     """Rebuild the turn's text from the unit decisions and derive its edits."""
     verbatim = turn.verbatim
@@ -257,6 +261,11 @@ def render(turn: Turn, units: list[Unit], turn_index: int) -> tuple[str, list[Ed
             and original[-1 - suffix] == replacement[-1 - suffix]
         ):
             suffix += 1
+        # ...but never inside a word: "DeepSeq" -> "DeepSeek" is the record, not "q" -> "ek".
+        while prefix > 0 and _word_char(original[prefix - 1]):
+            prefix -= 1
+        while suffix > 0 and _word_char(original[len(original) - suffix]):
+            suffix -= 1
         start, end = start + prefix, end - suffix
         replacement = replacement[prefix : len(replacement) - suffix]
         edits.append(
