@@ -369,7 +369,9 @@ def _pick_c(x, y, groups) -> float:
             if len(set(y[train])) < 2:
                 continue
             model = _logistic(x[train], y[train], c)
-            losses.append(log_loss(y[test], model.predict_proba(x[test])[:, 1], labels=[False, True]) * test.sum())
+            losses.append(
+                log_loss(y[test], model.predict_proba(x[test])[:, 1], labels=[False, True]) * test.sum()
+            )
         loss = sum(losses) / len(y)
         if loss < best_loss:
             best, best_loss = c, loss
@@ -455,11 +457,11 @@ def fit(*, trials: int = 60, seed: int = 0, write: bool = True) -> dict:
     best = ta.Weights(emission_scale=1.0, host_bias=0.0, switch_scale=1.0, switch_bias=0.0)
     best_score = decode_score(items, logits, best)
     space = {
-        "emission_scale": (0.5, 1.5),
+        "emission_scale": (0.5, 2.5),
         "host_bias": (-1.0, 1.0),
         "switch_scale": (0.5, 1.5),
         "switch_bias": (-1.5, 1.5),
-        "host_median": (8.0, 60.0),
+        "host_median": (5.0, 60.0),
         "host_spread": (1.5, 3.0),
         "guest_median": (20.0, 90.0),
         "guest_spread": (1.2, 3.0),
@@ -467,22 +469,48 @@ def fit(*, trials: int = 60, seed: int = 0, write: bool = True) -> dict:
         "cold_open_guest": (0.0, 3.0),
         "turn_end_question": (0.0, 3.0),
         "adaptation": (0.0, 1.0),
-        "adapt_min_words": (300.0, 3000.0),
+        "adapt_min_words": (600.0, 3000.0),
     }
-    for trial in range(trials):
-        # Half the trials explore, half perturb the best so far.
-        if trial < trials // 2:
-            params = {k: rng.uniform(*span) for k, span in space.items()}
-        else:
-            params = {
-                k: min(max(getattr(best, k) + rng.gauss(0, 0.15) * (span[1] - span[0]), span[0]), span[1])
-                for k, span in space.items()
+    # The objective is jagged (discrete decoding of a few dialogues), so the
+    # single best trial may be a lucky peak. Candidates (the best trials and the
+    # centre of the best tenth) are judged by their mean objective under small
+    # random perturbations: a setting in a broad good region carries over to
+    # unseen shows better than a sharp peak does.
+    trials_run = []
+    for _ in range(trials):
+        params = {k: rng.uniform(*span) for k, span in space.items()}
+        score = decode_score(items, logits, dataclasses.replace(best, **params))
+        trials_run.append((score["objective"], params))
+    trials_run.sort(key=lambda t: -t[0])
+    top = [params for _, params in trials_run[: max(3, trials // 10)]]
+    centre = {k: float(np.median([p[k] for p in top])) for k in space}
+    # The settings in use are a candidate too, so a refit never loses ground.
+    current = {k: float(getattr(ta.WEIGHTS, k)) for k in space}
+    candidates = [centre, current, *top[:5]]
+
+    def robust(params: dict) -> float:
+        jitters = [params] + [
+            {
+                k: min(max(v + rng.gauss(0, 0.08) * (space[k][1] - space[k][0]), space[k][0]), space[k][1])
+                for k, v in params.items()
             }
-        candidate = dataclasses.replace(best, **params)
-        score = decode_score(items, logits, candidate)
-        if score["objective"] > best_score["objective"]:
-            best, best_score = candidate, score
-            print(f"trial {trial}: {score}", flush=True)
+            for _ in range(6)
+        ]
+        return float(
+            np.mean(
+                [decode_score(items, logits, dataclasses.replace(best, **j))["objective"] for j in jitters]
+            )
+        )
+
+    robustness = [robust(c) for c in candidates]
+    chosen = candidates[int(np.argmax(robustness))]
+    best = dataclasses.replace(best, **chosen)
+    best_score = decode_score(items, logits, best)
+    print(
+        f"best trial {trials_run[0][0]:.3f}; robust objectives {np.round(robustness, 3).tolist()}"
+        f" (centre, current, best trials); chosen: {best_score}",
+        flush=True,
+    )
     sentence_model = _logistic(xs, ys, c_sentence)
     boundary_model = _logistic(xb, yb, c_boundary)
     share = float(ys.mean())

@@ -5,18 +5,20 @@ across chunk boundaries, and the sentences are grouped into turns by a
 semi-Markov model (a hidden Markov model over whole turns) whose states are the
 speakers:
 
-* **emissions** score how host-like a sentence is (questions, requests such as
-  "tell us about", second person aimed at the guest, introductions, thanks for
-  joining, vocative names) against guest-like (first-person plural about "our
-  models", "we built", thanks for having me). Names add speaker-specific
-  evidence: someone addressed by name is not the one speaking, and is likely
-  to speak next; someone introducing themselves ("I'm NAME") is speaking.
-* **boundaries** score each sentence boundary for a change of speaker (a
-  question before, an answer or reaction opener after, a vocative name after,
-  an unfinished sentence across the boundary) around a base switch penalty.
-* **turn lengths** follow a log-normal prior per role (hosts ask short
-  questions, guests answer at length), which lets a host's long preamble
-  before a question stay one turn.
+* **emissions** score how host-like a sentence is: a logistic regression over
+  cue features (:mod:`castline.diarize.text_features`: questions, requests,
+  second person aimed at the guest, introductions, thanks for joining or for
+  having me, "we built", first person, length, the neighbouring sentences)
+  gives host-vs-guest log-odds. Names add speaker-specific evidence: someone
+  addressed by name is not the one speaking, and is likely to speak next;
+  someone introducing themselves ("I'm NAME") is speaking.
+* **boundaries** score each sentence boundary for a change of speaker with a
+  second logistic regression (a question before, an answer or reaction opener
+  after, a vocative name, an unfinished sentence across it, an echo of the
+  other's words, "you ...?" then "I ...").
+* **turn lengths** follow a log-normal prior per role, and a turn that ends by
+  handing over with a question leans to the host, which lets a host's long
+  preamble before a question stay one turn.
 
 A dynamic programme picks the best sequence of turns; forward-backward over a
 sentence-level HMM with the same evidence gives each turn a ``confidence``.
@@ -26,8 +28,11 @@ guest and to whoever says them where they reappear later.
 
 Names come from a ``speakers`` hint (:func:`parse_speakers`) or from the intro
 ("conversation with NAME", "my guest today is NAME", "I'm NAME", ...).
-The evidence weights (:class:`Weights`) were set by hand and then adjusted on
-the dev set in ``bench/devset`` (``bench/speakers.py`` reports the figures).
+The regressions and the decoder settings (:class:`Weights`) are fitted on the
+tuning part of ``bench/devset`` by ``bench/speakers.py --fit`` and stored in
+:mod:`castline.diarize.text_weights`; ``bench/speakers.py`` reports tuning and
+held-out figures. Long episodes get a second pass that learns each speaker's
+own vocabulary from the first (naive Bayes, cross-fitted in two folds).
 """
 
 from __future__ import annotations
@@ -615,6 +620,14 @@ def _decode_turns(
     return path
 
 
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    # scipy's logsumexp costs ~0.2 ms a call in validation; this loop calls it
+    # thousands of times on tiny arrays.
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))
+
+
 def _posteriors(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
     from scipy.special import logsumexp
 
@@ -623,9 +636,9 @@ def _posteriors(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
     bwd = np.zeros((n, k))
     fwd[0] = emit[0] - math.log(k)
     for i in range(1, n):
-        fwd[i] = logsumexp(fwd[i - 1][:, None] + trans[i], axis=0) + emit[i]
+        fwd[i] = _logsumexp(fwd[i - 1][:, None] + trans[i], axis=0) + emit[i]
     for i in range(n - 2, -1, -1):
-        bwd[i] = logsumexp(trans[i + 1] + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
+        bwd[i] = _logsumexp(trans[i + 1] + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
     post = fwd + bwd
     return np.exp(post - logsumexp(post, axis=1, keepdims=True))
 
@@ -854,8 +867,11 @@ def _decode_speakers(
         ev.named += w.adaptation * style
         emit, trans = _scores(ev, roles, forced, w)
         path = _decode_turns(emit, trans, ev, roles, w)
-    # Confidence: posteriors of a sentence-level HMM over the same evidence.
-    emit, trans = _scores(ev, roles, forced, w)
+    # Confidence: posteriors of a sentence-level HMM over the same evidence,
+    # taken at the cue models' own scale: the logistic regressions are
+    # calibrated probabilities, the decoder's sharpened settings are not.
+    calibrated = dataclasses.replace(w, emission_scale=1.0, host_bias=0.0, switch_scale=1.0, switch_bias=0.0)
+    emit, trans = _scores(ev, roles, forced, calibrated)
     return path, _posteriors(emit, trans)
 
 

@@ -12,7 +12,10 @@ them to :mod:`castline.diarize.text_weights`):
   change here (a question before it, a reaction or answer opener after it, a
   name addressed, an unfinished sentence across it)?
 
-Features are cheap regular-expression counts and lengths, so a two-hour
+The first, hand-weighted model's two scores (:func:`hand_host_score`,
+:func:`hand_switch_score`) are features too: they carry cues too rare in the
+tuning dialogues to learn alone, and the regressions learn how far to trust
+them. Features are cheap regular-expression counts and lengths, so a two-hour
 episode (a few thousand sentences) is featurised in well under a second.
 :func:`host_logit` and :func:`switch_logit` apply the fitted models.
 """
@@ -49,6 +52,16 @@ _NUMBER = re.compile(
 _HEDGE = re.compile(r"\b(?:i\s+think|i\s+guess|i\s+mean|kind\s+of|sort\s+of|you\s+know|basically)\b", re.I)
 _FIRST_WORD = re.compile(r"^\W*(\w+)")
 _OPENING_WORDS = ("so", "and", "but", "well", "yeah", "okay", "now", "oh", "right")
+# A sentence that opens in the first person: how answers start ("I did, ...").
+_I_OPENING = re.compile(
+    r"^\W*(?:(?:yeah|yes|no|well|so|oh|honestly|actually),?\s+)?(?:i|i'm|i’m|i've|i’ve|i'd|i’d|my|we|we're|we’re|our)\b",
+    re.IGNORECASE,
+)
+_FUNCTION_WORDS = frozenset(
+    """that this with have from they them their there what when where which about would could
+    should really just like think know going been were will your yours into than then very much
+    also because being some more most other only over such those these here thing things""".split()
+)
 _UNFINISHED = re.compile(r"[.?!…\"”')\]]$")
 
 #: Column names of :func:`sentence_features`, in order.
@@ -108,6 +121,9 @@ BOUNDARY_FEATURES = (
     "after_short_statement",
     *(f"starts_{w}" for w in _OPENING_WORDS),
     "hand_switch",
+    "echo",
+    "you_then_i",
+    "i_then_i",
 )
 
 
@@ -219,8 +235,25 @@ def boundary_features(texts: Sequence[str]) -> np.ndarray:
             not asked and len(before.split()) <= 6,
             *(first == w for w in _OPENING_WORDS),
             hand_switch_score(before, after, hand_host_score(before, len(before.split()))),
+            _echo(before, after),
+            bool(you) and bool(_I_OPENING.match(after)),
+            bool(_I_OPENING.match(before.lstrip())) and bool(_I_OPENING.match(after)),
         ]
     return rows
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z'’-]{3,}", text.lower()) if w not in _FUNCTION_WORDS}
+
+
+def _echo(before: str, after: str) -> float:
+    """Share of ``after``'s content words already in ``before``.
+
+    A reply often picks up the other person's words ("You've rented it." /
+    "Rented it, exactly."); a speaker going on adds new ones.
+    """
+    said, reply = _content_words(before), _content_words(after)
+    return len(said & reply) / len(reply) if reply else 0.0
 
 
 def hand_host_score(text: str, n_words: int) -> float:
