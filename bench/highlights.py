@@ -10,6 +10,7 @@ Usage::
 
     .venv/bin/python bench/highlights.py                 # MLST seed, full pipeline when available
     .venv/bin/python bench/highlights.py --builder       # one turn per line, no other stages
+    .venv/bin/python bench/highlights.py --minilm        # chapters on MiniLM vectors (castline[audio])
 """
 
 from __future__ import annotations
@@ -145,12 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--judgements", default=str(ROOT / "bench" / "judgements" / "mlst.json"))
     parser.add_argument("--builder", action="store_true", help="skip stages 2-4")
     parser.add_argument("--json", action="store_true", help="print metrics as JSON only")
+    parser.add_argument(
+        "--minilm", action="store_true", help="chapters on MiniLM sentence vectors, as the pipeline does"
+    )
     args = parser.parse_args(argv)
 
     judgements = load_judgements(args.judgements)
     episode, source = build_episode(builder=args.builder)
+    embed = None
+    if args.minilm:
+        from castline import embed as minilm
+
+        embed = minilm.embed if minilm.available() else None
+        if embed:
+            minilm.load_model()  # load time is not part of the stage timing
     start = time.perf_counter()
-    episode.chapters = make_chapters(episode)
+    episode.chapters = make_chapters(episode, embed=embed)
     episode.clips = find_clips(episode)
     episode.previews = make_previews(episode)
     episode.highlights = make_highlights(episode)

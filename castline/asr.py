@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import time
@@ -235,12 +236,14 @@ def _whisper_word_times(
 
 def _fill_missing_times(words: list[dict], start: float, end: float) -> None:
     # The wav2vec2 aligner leaves words it cannot spell (digits, symbols) untimed.
+    def missing(value: object) -> bool:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+
     for index, word in enumerate(words):
-        if word.get("start") is None:
-            previous = words[index - 1]["end"] if index else start
-            word["start"] = previous
-        if word.get("end") is None:
-            following = next((w["start"] for w in words[index + 1 :] if w.get("start") is not None), end)
+        if missing(word.get("start")):
+            word["start"] = words[index - 1]["end"] if index else start
+        if missing(word.get("end")):
+            following = next((w["start"] for w in words[index + 1 :] if not missing(w.get("start"))), end)
             word["end"] = max(word["start"], following)
 
 
@@ -298,11 +301,17 @@ def transcribe_array(
     clock = time.perf_counter()
     aligner = alignment_available(language, align_model)
     words: list[Word] = []
+    aligned = None
     if aligner is not None:
         import whisperx
 
-        align, metadata = load_align_model(language, device, aligner)
-        aligned = whisperx.align(segments, align, metadata, audio, device, return_char_alignments=False)
+        try:
+            align, metadata = load_align_model(language, device, aligner)
+            aligned = whisperx.align(segments, align, metadata, audio, device, return_char_alignments=False)
+        except (OSError, ValueError, RuntimeError) as error:  # unreadable weights: use the fallback
+            log.warning("alignment model %s failed (%s); using Whisper's word timestamps", aligner, error)
+            aligner = None
+    if aligned is not None:
         method = "wav2vec2-alignment"
         for segment in aligned["segments"]:
             segment_words = [dict(w) for w in segment.get("words", []) if w.get("word", "").strip()]

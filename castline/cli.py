@@ -43,6 +43,7 @@ def process(
     num_speakers: int | None = typer.Option(None, help="Audio: exact number of voices."),
     min_speakers: int | None = typer.Option(None, help="Audio: at least this many voices."),
     max_speakers: int | None = typer.Option(None, help="Audio: at most this many voices."),
+    clean_cut: bool = typer.Option(False, help="Audio: cut removed fillers and long pauses out of clips."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process INPUT end to end through the process-episode flow (no server needed)."""
@@ -78,6 +79,7 @@ def process(
                 num_speakers=num_speakers,
                 min_speakers=min_speakers,
                 max_speakers=max_speakers,
+                clean_cut=clean_cut,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))
@@ -132,6 +134,41 @@ def batch(
               f"{time.perf_counter() - started:.1f}s; outputs in {out}/", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
+
+
+voices_app = typer.Typer(help="Recurring voices: enroll a voice once, recognise it in later episodes.")
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.command("enroll")
+def voices_enroll(
+    name: str = typer.Argument(..., help="The person's name as it should appear in transcripts."),
+    audio: Path = typer.Argument(..., help="A recording of this person alone (any format ffmpeg reads)."),
+    role: str = typer.Option("host", help="host, guest or other."),
+    library: Path | None = typer.Option(None, help="Voice library (default data/voices/voices.json)."),
+) -> None:
+    """Store NAME's voice print so later episodes label that voice by name."""
+    from castline.audio import AudioError
+    from castline.diarize.voices import enroll_voice
+
+    if role not in ("host", "guest", "other"):
+        _fail(f"--role must be host, guest or other, not {role!r}")
+    if not audio.is_file():
+        _fail(f"{audio}: no such file")
+    try:
+        path = enroll_voice(name, audio, role=role, library=library)
+    except (AudioError, ValueError) as exc:
+        _fail(str(exc))
+    err.print(f"[green]✓[/] enrolled {name} ({role}) in {path}", highlight=False, soft_wrap=True)
+
+
+@voices_app.command("list")
+def voices_list(library: Path | None = typer.Option(None, help="Voice library.")) -> None:
+    """List enrolled voices."""
+    from castline.diarize.voices import VoiceLibrary, library_path
+
+    for voice in VoiceLibrary.load(library or library_path()).voices:
+        print(f"{voice.name}\t{voice.role}")
 
 
 @app.command()

@@ -420,7 +420,8 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
             return post
     body = " ".join(u.text for u in cunits)
     context = " ".join(t.text for t in episode.turns if not set(t.tags) & EXCLUDED_TAGS)
-    phrase = best_phrase(body, context=context) if body else None
+    names = [s.name for s in episode.speakers]
+    phrase = best_phrase(body, context=context, exclude=names) if body else None
     if phrase is None:
         # No topic phrase to ask about: open on the clip's title instead, a
         # question as is, or its own claim in quotation marks.

@@ -318,6 +318,8 @@ _LIGHT_VERB_FORMS = frozenset(
     wanted wants needed needs held holds thought thinks thinking knew knows said says saying told tells
     wrote writes picked picks reduced reduces acquired acquires""".split()
 )
+# Nouns that end like a past participle.
+_ED_NOUNS = frozenset("hundred kindred sacred naked wicked bed red shed sled".split())
 # Function words a noun phrase may hold inside ("Return on Investment", "Cost of Inference").
 _JOINERS = frozenset("of and for in on to with vs via per".split())
 _CALENDAR = frozenset(
@@ -351,7 +353,16 @@ _NP_RIGHT = (
     r"you|they|i|it|he|she|there|itself|right"
 )
 _NP_HEAD_RE = re.compile(
-    rf"\b(?:{_NP_LEFT})\s+(?:[\w-]+\s+){{0,2}}?([A-Za-z][\w-]*)(?=\s*[.,;:?!)]|\s*$|\s+(?:{_NP_RIGHT})\b)",
+    rf"\b(?:{_NP_LEFT})\s+(?:(?!(?:{_NP_RIGHT}|to|be|not)\b)[\w-]+\s+){{0,2}}?"
+    rf"([A-Za-z][\w-]*)(?=\s*[.,;:?!)]|\s*$|\s+(?:{_NP_RIGHT})\b)",
+    re.IGNORECASE,
+)
+# A word right after a subject pronoun or a modal is used as a verb ("we build", "can scale").
+_VERB_AFTER_RE = re.compile(
+    r"\b(?:i|we|you|they|he|she|who|to|can|could|will|would|should|might|must|don't|don’t|didn't|"
+    r"didn’t|doesn't|doesn’t|won't|won’t)\s+([a-z][a-z-]*)\b"
+    # Third-person forms after a pronoun subject: "it collapses", "which means".
+    r"|\b(?:it|which|everything|nothing|something|everyone|nobody|someone)\s+([a-z][a-z-]*s)\b",
     re.IGNORECASE,
 )
 # A capitalised word after a lower-case word or a comma: a name, not a sentence start.
@@ -364,16 +375,28 @@ class _Lexicon:
     """What an episode's own text says about its words.
 
     ``nouns`` holds (lower-cased) words the text uses as the head of a noun phrase;
+    ``verbs`` words it puts right after a subject pronoun or a modal ("we build");
     ``names`` lower-cased words it capitalises mid-sentence more often than not.
     """
 
     nouns: frozenset[str]
+    verbs: frozenset[str]
     names: frozenset[str]
 
 
 @lru_cache(maxsize=4)
 def _lexicon(text: str) -> _Lexicon:
-    nouns = frozenset(m.group(1).lower() for m in _NP_HEAD_RE.finditer(text))
+    noun_uses: dict[str, int] = {}
+    for m in _NP_HEAD_RE.finditer(text):
+        noun_uses[m.group(1).lower()] = noun_uses.get(m.group(1).lower(), 0) + 1
+    verb_uses: dict[str, int] = {}
+    for m in _VERB_AFTER_RE.finditer(text):
+        verb = (m.group(1) or m.group(2)).lower()
+        verb_uses[verb] = verb_uses.get(verb, 0) + 1
+    # A word goes by its more frequent use: "the whole thing collapses." looks
+    # like a noun phrase once, "it collapses" says verb.
+    nouns = frozenset(w for w, c in noun_uses.items() if c > verb_uses.get(w, 0))
+    verbs = frozenset(w for w, c in verb_uses.items() if c >= noun_uses.get(w, 0))
     capital: dict[str, int] = {}
     for m in _MID_CAPITAL_RE.finditer(text):
         token = m.group(1)
@@ -384,7 +407,7 @@ def _lexicon(text: str) -> _Lexicon:
         if token.islower() and token in capital:
             lower[token] = lower.get(token, 0) + 1
     names = frozenset(w for w, c in capital.items() if c >= lower.get(w, 0))
-    return _Lexicon(nouns=nouns, names=names)
+    return _Lexicon(nouns=nouns, verbs=verbs, names=names)
 
 
 _WORD_RE = re.compile(r"[\w'’-]+")
@@ -442,37 +465,100 @@ def _phrase_problem(phrase: str, lexicon: _Lexicon) -> str | None:
         return "adverb at an edge"
     if tokens[-1].lower() in _LIGHT_VERBS or tokens[-1].lower() in _NON_TOPIC_TAILS:
         return "ends on a verb or a time word"
-    if len(tokens) > 1 and (tokens[0].lower() in _LIGHT_VERBS or tokens[0].lower() in _LIGHT_VERB_FORMS):
-        return "a verb phrase, not a topic"
+    first = tokens[0].lower()
+    if len(tokens) > 1 and (first in _LIGHT_VERBS or first in _LIGHT_VERB_FORMS):
+        # A gerund the episode also uses as a noun ("thinking capabilities") may stay.
+        if not (first.endswith("ing") and first in lexicon.nouns):
+            return "a verb phrase, not a topic"
     if all(t.lower() in _CALENDAR for t in tokens if t.lower() not in STOPWORDS):
         return "a date, not a topic"
     lowered = [t.lower() for t in tokens]
     if any(t in _LIGHT_VERBS or t in _LIGHT_VERB_FORMS for t in lowered[1:]):
         return "contains a verb"
-    if any(t in STOPWORDS and t not in _JOINERS for t in lowered[1:-1]):
+    # (A gerund modifier is fine: "planning abilities", "training data".)
+    if any(t in lexicon.verbs and not t.endswith("ing") for t in lowered[:-1]):
+        return "contains a word the episode uses as a verb"
+    if any((t in STOPWORDS or t in _english_stop()) and t not in _JOINERS for t in lowered[1:-1]):
         return "a clause, not a noun phrase"
     if all(t in _VAGUE or _STANCE.match(t) or t in STOPWORDS for t in lowered):
         return "only vague or stance words"
     return None
 
 
+def _noun_evidence(word: str, lexicon: _Lexicon) -> int:
+    """+1 when the episode uses ``word`` as a noun (or it is a name), -1 as a verb
+    or participle, 0 when the text does not say."""
+    low = word.lower()
+    if _is_name(word, lexicon):
+        return 1
+    if low.endswith("ed") and not low.endswith("eed") and len(low) > 4 and low not in _ED_NOUNS:
+        return -1  # a participle ("Sam Altman posted", "the goalkeeper saved")
+    # Exact forms only: stems would let "posted" pass as "post", and a seen
+    # singular says little about an -s form ("model collapse" / "it collapses").
+    if low in lexicon.nouns:
+        return 1
+    if low in lexicon.verbs or (low.endswith("s") and low[:-1] in lexicon.verbs):
+        return -1
+    return 0
+
+
 def _noun_head(phrase: str, lexicon: _Lexicon) -> bool:
-    """Does the phrase end on a word the episode uses as a noun (or a name)?"""
-    head = phrase.split()[-1]
-    low = head.lower()
-    # Exact forms, plus a plural of a seen singular: stems would let "posted" pass as "post".
-    plural_of_seen = low.endswith("s") and low[:-1] in lexicon.nouns
-    return _is_name(head, lexicon) or low in lexicon.nouns or plural_of_seen
+    """Can the phrase's last word head a noun phrase (no evidence it is a verb)?"""
+    return _noun_evidence(phrase.split()[-1], lexicon) >= 0
+
+
+@dataclass(frozen=True)
+class _TokenIndex:
+    """The words of a text with where each occurs, for phrase look-ups without regexes.
+
+    ``joined[i]`` says word ``i`` follows word ``i - 1`` across whitespace only
+    (no punctuation between); ``initial[i]`` that it opens a sentence.
+    """
+
+    words: tuple[str, ...]
+    lower: tuple[str, ...]
+    joined: tuple[bool, ...]
+    initial: tuple[bool, ...]
+    at: dict[str, list[int]]
+
+    def find(self, phrase: str) -> list[int]:
+        """Word positions where ``phrase`` (case-insensitive, whole words) starts."""
+        parts = phrase.lower().split()
+        if not parts:
+            return []
+        k = len(parts)
+        out = []
+        for i in self.at.get(parts[0], ()):
+            if self.lower[i : i + k] == tuple(parts) and all(self.joined[i + 1 : i + k]):
+                out.append(i)
+        return out
+
+
+@lru_cache(maxsize=64)
+def _token_index(text: str) -> _TokenIndex:
+    found, lower, joined, initial = [], [], [], []
+    at: dict[str, list[int]] = {}
+    previous_end = None
+    for m in _WORD_RE.finditer(text):
+        gap = text[previous_end : m.start()] if previous_end is not None else ""
+        at.setdefault(m.group().lower(), []).append(len(found))
+        found.append(m.group())
+        lower.append(m.group().lower())
+        joined.append(previous_end is not None and not gap.strip())
+        initial.append(previous_end is None or gap.strip()[-1:] in {".", "?", "!"})
+        previous_end = m.end()
+    return _TokenIndex(tuple(found), tuple(lower), tuple(joined), tuple(initial), at)
 
 
 def _surface(phrase: str, text: str) -> str:
     """``phrase`` as the text most often writes it ("deepseek" -> "DeepSeek")."""
-    pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", re.IGNORECASE)
+    index = _token_index(text)
+    k = len(phrase.split())
     forms: dict[str, int] = {}
-    for m in pattern.finditer(text):
-        form = m.group()
-        if m.start() >= 2 and text[m.start() - 2] in ".?!":
+    for i in index.find(phrase):
+        if index.initial[i]:
             continue  # sentence-initial capitals say nothing about the word
+        form = " ".join(index.words[i : i + k])
         forms[form] = forms.get(form, 0) + 1
     if not forms:
         return phrase
@@ -482,36 +568,33 @@ def _surface(phrase: str, text: str) -> str:
 def _complete(phrase: str, text: str, lexicon: _Lexicon, *, max_words: int = 4) -> str:
     """Extend a clipped phrase by the word the text nearly always puts after (or,
     for names, before) it: "human level" -> "human level intelligence"."""
+    index = _token_index(text)
     for _ in range(2):
         n = len(phrase.split())
         if n >= max_words:
             break
-        pattern = re.compile(
-            r"(?:([\w'’-]+)\s+)?(?<![\w-])" + re.escape(phrase) + r"(?![\w-])(?:\s+([\w'’-]+))?",
-            re.IGNORECASE,
-        )
+        hits = index.find(phrase)
+        if len(hits) < 2:
+            break
         before: dict[str, int] = {}
         after: dict[str, int] = {}
-        total = 0
-        for m in pattern.finditer(text):
-            total += 1
-            if m.group(2):
-                after[m.group(2)] = after.get(m.group(2), 0) + 1
-            if m.group(1):
-                before[m.group(1)] = before.get(m.group(1), 0) + 1
-        if total < 2:
-            break
+        for i in hits:
+            if i + n < len(index.words) and index.joined[i + n]:
+                after[index.words[i + n]] = after.get(index.words[i + n], 0) + 1
+            if i > 0 and index.joined[i]:
+                before[index.words[i - 1]] = before.get(index.words[i - 1], 0) + 1
         extended = None
         if after:
             word, count = max(after.items(), key=lambda kv: kv[1])
             low = word.lower()
             # Only a word the episode uses as a noun: "lifecycle collapses" is a clause.
             nounish = _noun_head(word, lexicon)
-            if count >= 0.6 * total and nounish and low not in STOPWORDS and word.isalpha():
+            function_word = low in STOPWORDS or low in _english_stop()
+            if count >= 0.6 * len(hits) and nounish and not function_word and word.isalpha():
                 extended = f"{phrase} {word}"
         if extended is None and before:
             word, count = max(before.items(), key=lambda kv: kv[1])
-            if count >= 0.6 * total and _is_name(word, lexicon) and word.isalpha():
+            if count >= 0.6 * len(hits) and _is_name(word, lexicon) and word.isalpha():
                 extended = f"{word} {phrase}"
         if extended is None:
             break
@@ -530,6 +613,13 @@ def _candidates(
     for phrase, weight in key_phrases(source or text, top=top, max_words=3):
         phrase = _topical(phrase)
         phrase = _surface(_complete(phrase, text, lexicon), text)
+        tokens = phrase.split()
+        if len(tokens) >= 3 and _noun_evidence(tokens[-1], lexicon) <= 0:
+            # "software development lifecycle collapses": keep the noun phrase that
+            # opens a clause when the last word is not known as a noun.
+            head = " ".join(tokens[:-1])
+            if _noun_evidence(tokens[-2], lexicon) > 0 and _good_phrase(head):
+                phrase = head
         if not _good_phrase(phrase) or _phrase_problem(phrase, lexicon):
             continue
         key = phrase.lower()
@@ -544,7 +634,7 @@ def _lexical_score(phrase: str, weight: float, text_lower: str, lexicon: _Lexico
     count = text_lower.count(phrase.lower())
     tf = 1 + math.log(count) if count > 1 else 0.5
     shape = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.85}.get(len(tokens), 0.7)
-    noun = 1.0 if _noun_head(phrase, lexicon) else 0.45
+    noun = {1: 1.0, 0: 0.75, -1: 0.45}[_noun_evidence(tokens[-1], lexicon)]
     spec = 0.4 + 0.6 * _specificity(phrase, lexicon)
     name = 1.2 if any(_is_name(t, lexicon) for t in tokens) else 1.0
     return weight * tf * shape * noun * spec * name
@@ -560,9 +650,12 @@ def _rescore_by_meaning(
     scored_all: list[list[tuple[float, str]]],
     embed: Callable[[list[str]], np.ndarray],
     centroids: np.ndarray,
+    top: int = 8,
 ) -> list[list[tuple[float, str]]]:
-    """Add to each text's candidate scores how close a phrase sits to that text's
-    centroid, less half its closeness to the nearest other text."""
+    """Rescore each text's ``top`` candidates by meaning: how close a phrase sits to
+    that text's centroid, less half its closeness to the nearest other text."""
+    # Only each text's first few candidates (the caller's order) are worth a model call.
+    scored_all = [scored[:top] for scored in scored_all]
     unique = list(dict.fromkeys(p for scored in scored_all for _, p in scored))
     if not unique:
         return scored_all
@@ -585,6 +678,23 @@ def _rescore_by_meaning(
     return out
 
 
+def _names_a_speaker(phrase: str, names: Sequence[str]) -> bool:
+    """Is ``phrase`` only words of one of ``names`` ("Kant", "Eiso Kant")?"""
+    tokens = {t.lower() for t in words(phrase)}
+    return any(tokens <= {t.lower() for t in words(name)} for name in names if name)
+
+
+def _title_tier(phrase: str, lexicon: _Lexicon) -> int:
+    """2: a noun phrase by the episode's own usage; 1: no evidence against; 0: weak."""
+    if _bare_word(phrase, lexicon):
+        return 0
+    evidence = _noun_evidence(phrase.split()[-1], lexicon)
+    if evidence > 0:
+        return 2
+    # A head ending in -ing with no noun use ("time maintaining") is a verb.
+    return 1 if evidence == 0 and not phrase.lower().endswith("ing") else 0
+
+
 def _titles(
     texts: Sequence[str],
     fallbacks: Sequence[str],
@@ -592,6 +702,7 @@ def _titles(
     *,
     embed: Callable[[list[str]], np.ndarray] | None = None,
     centroids: np.ndarray | None = None,
+    exclude: Sequence[str] = (),
 ) -> list[tuple[str, list[str]]]:
     """A distinct title and keywords for each text; ``fallbacks`` when a text has none.
 
@@ -602,7 +713,8 @@ def _titles(
     beat everyday words) and a noun head. With ``embed`` and ``centroids`` (one
     unit vector per text, same model), the phrase nearest its own text's
     centroid and far from the others' gains most: the title says what the
-    chapter is about rather than what it mentions.
+    chapter is about rather than what it mentions. Phrases made of the words of
+    ``exclude`` (the speakers' names) never title a chapter: they name the show.
     """
     lexicon = _lexicon(" ".join(texts))
     lowered = [t.lower() for t in texts]
@@ -615,6 +727,8 @@ def _titles(
     for i, phrases in enumerate(per_text):
         scored = []
         for phrase, weight in phrases:
+            if _names_a_speaker(phrase, exclude):
+                continue
             key = phrase.lower()
             # Distinctiveness: a phrase every chapter uses names the show, not the chapter.
             df = sum(1 for t in lowered if key in t) or 1
@@ -622,6 +736,9 @@ def _titles(
             scored.append((_lexical_score(phrase, weight, lowered[i], lexicon) * idf, phrase))
         scored_all.append(scored)
     if embed is not None and centroids is not None and len(centroids) == n:
+        # The model sees each text's best few usable phrases (tiered, then by score).
+        for scored in scored_all:
+            scored.sort(key=lambda x: (_title_tier(x[1], lexicon) == 0, -x[0]))
         scored_all = _rescore_by_meaning(scored_all, embed, centroids)
     results: list[tuple[str, list[str]]] = []
     used: list[str] = []
@@ -629,12 +746,13 @@ def _titles(
         scored.sort(key=lambda x: -x[0])
         keywords = _uniq([p for _, p in scored])[:5]
         title = ""
-        # A lone everyday word, or a phrase whose last word the episode never uses
-        # as a noun ("lifecycle collapses"), is a last resort after every phrase.
-        for fallback_ok in (False, True):
+        # Phrases ending on a word the episode uses as a noun come first, then
+        # those it says nothing about; a lone everyday word or a phrase ending on
+        # a verb is a last resort.
+        for tier in (2, 1, 0):
             for _score, phrase in scored:
                 candidate = title_case(phrase)
-                if not fallback_ok and (_bare_word(phrase, lexicon) or not _noun_head(phrase, lexicon)):
+                if _title_tier(phrase, lexicon) < tier:
                     continue
                 if not any(_same_title(candidate, u) for u in used):
                     title = candidate
@@ -709,6 +827,33 @@ def _choose_boundaries(
     return chosen[::-1]
 
 
+#: Libraries the later stages need; importing them costs about a second and a half.
+_LATER_IMPORTS = ("yake", "wordfreq", "twitter_text")
+
+
+def _warm_imports() -> None:
+    import importlib
+
+    for name in _LATER_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the stage that needs it reports the problem itself
+            continue
+    _zipf("the")  # wordfreq loads its frequency table on first use
+
+
+@lru_cache(maxsize=1)
+def _prefetch_imports() -> None:
+    """Import the later stages' libraries in a background thread, once per process.
+
+    Sentence embedding spends its time in native code that releases the GIL,
+    so the imports overlap with it instead of adding to the run time.
+    """
+    import threading
+
+    threading.Thread(target=_warm_imports, name="castline-prefetch", daemon=True).start()
+
+
 def make_chapters(
     episode: Episode,
     *,
@@ -748,6 +893,7 @@ def make_chapters(
     boundaries: list[int] = []  # unit indexes where chapters 2.. start
     vectors: np.ndarray | None = None
     if units and end_time >= max(600.0, 2 * min_gap):
+        _prefetch_imports()
         vectors = np.asarray((embed or tfidf_embed)([u.text for u in units]), dtype=float)
         depth = _depth_scores(_gap_similarities(units, vectors, window_s))
         # Topic seams are fuzzy by a sentence or two: pool depth over +-snap_s so a
@@ -806,7 +952,14 @@ def make_chapters(
                 mean = vectors[rows].mean(axis=0)
                 centroids[i] = mean / (np.linalg.norm(mean) or 1.0)
     titled = (
-        _titles(texts, fallbacks, summaries, embed=embed, centroids=centroids)
+        _titles(
+            texts,
+            fallbacks,
+            summaries,
+            embed=embed,
+            centroids=centroids,
+            exclude=[s.name for s in episode.speakers],
+        )
         if units
         else [(episode.title or "Episode", [])]
     )
@@ -1125,17 +1278,19 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
     return last.turn_last or bool(feats.claims) or bool(feats.contrarian)
 
 
-def _clip_title(text_units: Sequence[SentenceUnit], context: str | None = None) -> str:
+def _clip_title(
+    text_units: Sequence[SentenceUnit], context: str | None = None, exclude: Sequence[str] = ()
+) -> str:
     """A short, specific title for a clip.
 
     In order: a short question that opens the clip; the clip's own short claim;
-    its best noun phrase (never a lone everyday word such as "Software"); a short
-    question anywhere in it; its opening words.
+    its best noun phrase (never a lone everyday word such as "Software"); a
+    question of up to 14 words anywhere in it; its opening words.
     """
     texts = [strip_list_marker(u.text) for u in text_units]
-    for text in texts[:2]:
-        if is_question(text) and 3 <= len(words(text)) <= 12 and opening_problem(text) is None:
-            return text
+    opening = texts[0]
+    if is_question(opening) and 3 <= len(words(opening)) <= 8 and opening_problem(opening) is None:
+        return opening
     claims = []
     for text in texts:
         n = len(words(text))
@@ -1144,7 +1299,7 @@ def _clip_title(text_units: Sequence[SentenceUnit], context: str | None = None) 
             claims.append((feats.score(), text.rstrip(".!")))
     if claims:
         return max(claims)[1]
-    phrase = best_phrase(" ".join(texts), context=context)
+    phrase = best_phrase(" ".join(texts), context=context, exclude=exclude)
     if phrase:
         return title_case(phrase)
     for text in texts:
@@ -1162,7 +1317,7 @@ def strip_list_marker(text: str) -> str:
     return _LEADING_MARKER.sub("", text.strip(), count=1)
 
 
-def best_phrase(text: str, *, context: str | None = None) -> str | None:
+def best_phrase(text: str, *, context: str | None = None, exclude: Sequence[str] = ()) -> str | None:
     """The noun phrase that best names ``text``, or None when it has none worth using.
 
     Candidates are YAKE key phrases, completed where the text shows they were
@@ -1170,21 +1325,22 @@ def best_phrase(text: str, *, context: str | None = None) -> str | None:
     they read as noun phrases (no verb or adverb at either end, a last word the
     ``context`` - by default ``text`` - uses as a noun). Phrases the passage
     returns to, names and rare terms score higher; a lone everyday word ("Code",
-    "Job") or a stance word ("wrong") is never returned.
+    "Job"), a stance word ("wrong") or a name from ``exclude`` is never returned.
     """
     lexicon = _lexicon(context or text)
     lowered = text.lower()
     scored = []
     for phrase, weight in _candidates(text, lexicon, top=10):
-        if _bare_word(phrase, lexicon) or _STANCE.search(phrase):
+        if _bare_word(phrase, lexicon) or _STANCE.search(phrase) or _names_a_speaker(phrase, exclude):
             continue
-        score = _lexical_score(phrase, weight, lowered, lexicon)
-        if not _noun_head(phrase, lexicon):
-            continue
-        scored.append((score, phrase))
+        tier = _title_tier(phrase, lexicon)
+        if tier > 0:
+            scored.append((tier, _lexical_score(phrase, weight, lowered, lexicon), phrase))
     if not scored:
         return None
-    scored.sort(key=lambda x: -x[0])
+    # Phrases with a head the episode uses as a noun first, then by score.
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    scored = [(score, phrase) for _, score, phrase in scored]
     best_score, best = scored[0]
     if len(best.split()) == 1:
         # A name alone ("Claude") reads better with the phrase it heads ("Claude Code").
@@ -1301,7 +1457,9 @@ def _make_clip(
     return Clip(
         start=round(first.time_start, 2),
         end=round(last.time_end, 2),
-        title=_clip_title(units[a : b + 1], context=_episode_text(episode)),
+        title=_clip_title(
+            units[a : b + 1], context=_episode_text(episode), exclude=[s.name for s in episode.speakers]
+        ),
         text="\n".join(parts),
         score=round(score, 3),
         reasons=reasons,

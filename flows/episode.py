@@ -92,24 +92,26 @@ def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, 
 
 
 @task
-def label_voices(episode: Episode, segments: list, settings: Settings) -> Episode:
-    """Assign words to diarized voices and name the voices."""
+def label_voices(episode: Episode, path: str, segments: list, settings: Settings) -> Episode:
+    """Assign words to diarized voices; name them from the voice library, the hint and the intro."""
     from castline.diarize.audio import assign_words
     from castline.diarize.naming import name_diarized_speakers
+    from castline.diarize.voices import recognise_voices
 
     _tell("voices", episode.slug)
     episode = assign_words(episode, segments)
     episode.metadata["diarization"] = [list(segment) for segment in segments]
-    return name_diarized_speakers(episode, settings.speakers)
+    recognised = recognise_voices(episode, path, segments)
+    return name_diarized_speakers(episode, settings.speakers, fixed=recognised)
 
 
 @task(retries=1, retry_delay_seconds=[2])
-def cut_audio(episode: Episode, path: str, folder: str) -> Episode:
+def cut_audio(episode: Episode, path: str, folder: str, clean: bool) -> Episode:
     """Cut clip and preview audio with captions into the episode's clips/ folder."""
     from castline.export.clip_audio import cut_clips
 
     _tell("clip audio", episode.slug)
-    cut_clips(episode, path, Path(folder) / "clips")
+    cut_clips(episode, path, Path(folder) / "clips", clean=clean)
     return episode
 
 
@@ -180,11 +182,13 @@ def process_episode(
     num_speakers: int | None = None,
     min_speakers: int | None = None,
     max_speakers: int | None = None,
+    clean_cut: bool = False,
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
     ``speakers`` is ``"Name:role,Name:role"``; ``glossary`` a file of terms;
-    the speaker counts are hints for audio diarization.
+    the speaker counts are hints for audio diarization; ``clean_cut`` cuts
+    removed fillers, stutters and long pauses out of clip audio.
     """
     logger = get_run_logger()
     settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
@@ -197,7 +201,7 @@ def process_episode(
         episodes = [transcribe_audio(input_path, title, key=f"{base}:asr")]
         hints = settings.speaker_count_hints()
         segments = diarize_audio(input_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
-        episodes = [label_voices(episodes[0], segments, settings)]
+        episodes = [label_voices(episodes[0], input_path, segments, settings)]
     else:
         episodes = ingest(input_path, title)
     folders = []
@@ -208,7 +212,7 @@ def process_episode(
             episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
         folder = str(_output_folder(episode, Path(out_dir)))
         if audio:
-            episode = cut_audio(episode, input_path, folder)
+            episode = cut_audio(episode, input_path, folder, clean_cut)
         outputs = export(episode, folder)
         _publish_artifacts(episode, outputs)
         logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,

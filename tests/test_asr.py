@@ -219,3 +219,21 @@ def test_alignment_model_is_used_only_when_on_disk(tmp_path, monkeypatch):
     assert alignment_available("en") is None
     assert alignment_available("en", str(tmp_path / "no-such-model")) is None
     assert alignment_available("xx") is None  # no default aligner for the language
+
+
+def test_untimed_words_take_their_neighbours_times_and_turns_split_at_sentences():
+    from castline.asr import _fill_missing_times, _turns_from_words
+    from castline.model import Word
+
+    nan = float("nan")
+    words = [
+        {"word": "It", "start": 1.0, "end": 1.2},
+        {"word": "costs"},
+        {"word": "$5.", "start": nan, "end": nan},
+        {"word": "Wow!", "start": 2.0, "end": 2.3},
+    ]
+    _fill_missing_times(words, 0.5, 3.0)
+    times = [(w["start"], w["end"]) for w in words]
+    assert times == [(1.0, 1.2), (1.2, 2.0), (2.0, 2.0), (2.0, 2.3)]
+    turns = _turns_from_words([Word(w["word"], w["start"], w["end"]) for w in words])
+    assert [(t.text, t.start, t.end) for t in turns] == [("It costs $5.", 1.0, 2.0), ("Wow!", 2.0, 2.3)]

@@ -107,6 +107,7 @@ def test_sample_words_follow_the_reference_speakers():
 # -- synthetic interviews ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_models
 @needs_espeak
 @pytest.mark.parametrize("which", [2, 3, "tight"])

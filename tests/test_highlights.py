@@ -10,6 +10,7 @@ from test_segment import all_seed_episodes, episode_from_lines, mlst_episode
 from castline.highlights import (
     ELISION,
     add_threads,
+    fragment_problem,
     highlight_tweet,
     make_highlights,
     make_previews,
@@ -226,6 +227,59 @@ def test_every_seed_is_faithful(episode):
     assert verify_quotes(episode) == []
     for h in episode.highlights:
         assert h.speaker is not None
+    # Previews and posts read as speech, not as layout: no list items, no
+    # paragraph breaks, no dangling one-word last sentence.
+    for text in [p.text for p in episode.previews] + [h.text for h in episode.highlights]:
+        assert fragment_problem(text) is None, text
+        assert "\n\n" not in text and not text.lstrip().startswith(("*", "•"))
+    for clip in episode.clips:
+        assert not clip.title.startswith(("*", "•", "- "))
+        assert not clip.thread[0].startswith(("*", "•", "- "))
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "* November 2023: Job search post. * October 2024: Why I build open models.",
+        "The path has two milestones: * Finding something you care about.",
+        "Steps: 1. write it down and 2. ship it.",
+        "I find that to be something the model never does naturally. AI.",
+        "First paragraph ends here.\n\nSecond paragraph starts.",
+    ],
+)
+def test_fragment_problem_flags_layout(quote):
+    assert fragment_problem(quote)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "We raised 3.5 million dollars. It worked.",
+        "It costs 5 - 10 dollars a month, and that is the whole point.",
+        "Version 2. It is good.",
+        "The U.S. economy is bigger than you think.",
+    ],
+)
+def test_fragment_problem_accepts_speech(quote):
+    assert fragment_problem(quote) is None
+
+
+def test_previews_skip_list_items_and_dangling_sentences():
+    speakers = [Speaker("S1", "Ann Host", "host")]
+    filler = "We talked about many things on the show today and it was a long chat. "
+    lines = [
+        ("S1", filler * 3),
+        ("S1", "* January 2024: Why open models matter for science. * March 2024: What RLHF changed."),
+        ("S1", "Diversity of punctuation is something a model never does naturally. AI."),
+        ("S1", "The cheapest solar panel in history was installed in Texas last spring for nine cents a watt."),
+        ("S1", "Most people think batteries are the bottleneck, but permits are the real constraint."),
+        ("S1", filler * 3),
+    ]
+    episode = episode_from_lines(lines, speakers=speakers, title="Grid", show="Grid Talk")
+    previews = make_previews(episode)
+    assert previews
+    for p in previews:
+        assert "*" not in p.text and not p.text.endswith("AI.")
 
 
 # ---------------------------------------------------------------------------

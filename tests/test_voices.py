@@ -49,6 +49,7 @@ def test_name_voices_renames_matched_speakers_only():
     assert episode.metadata["voice_matches"]["S2"]["similarity"] == 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (_has_audio_extra() and espeak_available()), reason="audio extra or espeak missing")
 def test_voices_recur_across_synthetic_episodes(tmp_path_factory):
     from castline.audio import load_audio

@@ -86,7 +86,10 @@ class DiarizationSettings:
     ``min_separation``: two voices must be at least this much less alike
     (mean cosine) than each is to itself. ``max_fit_windows``: clusters are
     fitted on at most this many windows (evenly spread), the rest join the
-    nearest centroid, so long files stay within memory.
+    nearest centroid, so long files stay within memory. ``vad_onset`` /
+    ``vad_offset``: speech hysteresis thresholds (whisperX's defaults);
+    ``min_speech`` / ``min_silence``: shorter regions dropped, shorter gaps
+    filled. ``batch``: chunks or windows per model call.
     """
 
     window: float = 1.6

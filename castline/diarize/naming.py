@@ -52,21 +52,26 @@ def voice_stats(episode: Episode) -> dict[str, VoiceStats]:
     return stats
 
 
-def name_diarized_speakers(episode: Episode, hint: list[Speaker] | None = None) -> Episode:
+def name_diarized_speakers(
+    episode: Episode, hint: list[Speaker] | None = None, *, fixed: set[str] | frozenset[str] = frozenset()
+) -> Episode:
     """Rename diarized voices with real names and roles; return the same episode.
 
     With a hint, host names go to the voices with the highest host score (in
     order), guest names to the remaining voices by how much they speak. Without
     one, names announced in the intro are used, then "Host" / "Guest N". Voices
-    beyond the names known are "Speaker N" (role ``other``).
+    beyond the names known are "Speaker N" (role ``other``). Speakers whose ids
+    are in ``fixed`` (recognised from the voice library) keep their names, and
+    those names are not given to anyone else.
     """
     from castline.diarize.text_attribution import discover_names
 
     stats = voice_stats(episode)
-    voices = [s for s in episode.speakers if s.id in stats]
+    voices = [s for s in episode.speakers if s.id in stats and s.id not in fixed]
     if not voices:
         return episode
-    hint = list(hint or [])
+    taken = {s.name.lower() for s in episode.speakers if s.id in fixed}
+    hint = [h for h in hint or [] if h.name.lower() not in taken]
     if not hint:
         all_sentences = [s.text for t in episode.turns for s in sentences(t.verbatim)]
         host, guests = discover_names(all_sentences)

@@ -949,11 +949,12 @@ def _assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
             best = max(hint, key=lambda h: fuzz.token_set_ratio(h.name.lower(), s.name.lower()))
             if fuzz.token_set_ratio(best.name.lower(), s.name.lower()) >= 80:
                 s.role = best.role
-            else:
-                s.role = "other"
+            # else: keep the role an earlier stage gave (a recognised voice), "other" by default
         return episode
     if len(people) < 2:
         return episode
+    if all(s.role != "other" for s in people):
+        return episode  # roles already decided upstream (voice library, diarized naming, show page)
     asking = {s.id: 0.0 for s in people}
     words = {s.id: 0 for s in people}
     for turn in episode.turns:

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,11 +29,21 @@ import numpy as np
 from castline.audio import SAMPLE_RATE
 from castline.model import Episode
 
-__all__ = ["DEFAULT_MATCH_THRESHOLD", "Voice", "VoiceLibrary", "name_voices", "voice_prints"]
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "Voice",
+    "VoiceLibrary",
+    "enroll_voice",
+    "library_path",
+    "name_voices",
+    "recognise_voices",
+    "voice_prints",
+]
 
 # Cosine similarity of two voice prints above which they are taken as one person.
 DEFAULT_MATCH_THRESHOLD = 0.9
 _WINDOW_S = 1.6
+_BATCH = 16
 
 
 @dataclass
@@ -151,9 +162,16 @@ def voice_prints(
             total += end - start
         if not mels:
             continue
-        with torch.no_grad():
-            vectors = encoder(torch.from_numpy(np.stack(mels)).to(encoder.device)).cpu().numpy()
-        prints[label] = _unit(vectors.mean(axis=0).astype(np.float64))
+        vectors = []
+        for first in range(0, len(mels), _BATCH):
+            # Fixed batch shape: CPU kernels are set up once per shape.
+            batch = np.zeros((_BATCH, frames, mels[0].shape[1]), dtype=np.float32)
+            chunk = mels[first : first + _BATCH]
+            batch[: len(chunk)] = np.stack(chunk)
+            with torch.no_grad():
+                embedded = encoder(torch.from_numpy(batch).to(encoder.device)).cpu().numpy()
+            vectors.extend(embedded[: len(chunk)])
+        prints[label] = _unit(np.mean(vectors, axis=0).astype(np.float64))
     return prints
 
 
@@ -174,3 +192,50 @@ def name_voices(episode: Episode, matches: Mapping[str, tuple[Voice, float]]) ->
         speaker.name, speaker.role = voice.name, voice.role
     episode.metadata["voice_matches"] = record
     return episode
+
+
+def library_path() -> Path:
+    """Where enrolled voices live: ``$CASTLINE_VOICES``, else ``$CASTLINE_DATA/voices/voices.json``."""
+    configured = os.environ.get("CASTLINE_VOICES")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("CASTLINE_DATA", "data")) / "voices" / "voices.json"
+
+
+def enroll_voice(name: str, audio_path: str | Path, *, role: str = "other",
+                 library: str | Path | None = None) -> Path:
+    """Store ``name``'s voice print from a recording of that person alone; return the library path.
+
+    Enrolling the same name again folds the new recording into the stored print.
+    """
+    from castline.audio import load_audio
+
+    audio = load_audio(audio_path)
+    prints = voice_prints(audio, [(0.0, len(audio) / SAMPLE_RATE, name)])
+    if name not in prints:
+        raise ValueError(f"{audio_path}: no usable speech to enroll {name!r}")
+    path = Path(library) if library else library_path()
+    voices = VoiceLibrary.load(path)
+    voices.enroll(name, prints[name], role=role)
+    return voices.save(path)
+
+
+def recognise_voices(episode: Episode, audio_path: str | Path, segments: Sequence[tuple[float, float, str]],
+                     *, library: str | Path | None = None,
+                     threshold: float = DEFAULT_MATCH_THRESHOLD) -> set[str]:
+    """Name the episode's diarized voices that match enrolled ones; return the matched speaker ids.
+
+    Voices below ``threshold`` stay unknown (later named from the hint or the
+    intro). With no library on disk this does nothing and costs nothing.
+    """
+    path = Path(library) if library else library_path()
+    if not path.exists():
+        return set()
+    voices = VoiceLibrary.load(path)
+    if not voices.voices:
+        return set()
+    from castline.audio import load_audio
+
+    prints = voice_prints(load_audio(audio_path), segments)
+    name_voices(episode, voices.match(prints, threshold=threshold))
+    return set(episode.metadata.get("voice_matches", {}))

@@ -3,7 +3,8 @@
 ``write_outputs(episode, out_dir)`` writes ``episode.json`` (validated against
 the committed JSON Schema), ``transcript.md``, ``transcript.srt``,
 ``transcript.vtt``, ``verbatim.md``, ``edits.md``, ``chapters.json``
-(Podcasting 2.0), ``show-notes.md``, ``highlights.md`` and, for audio,
+(Podcasting 2.0), ``show-notes.md``, ``highlights.md``, ``report.html`` (the episode at a
+glance, with audio players) and, for audio,
 ``diarization.rttm``.
 """
 
@@ -20,6 +21,7 @@ from castline.export.markdown import (
     transcript_markdown,
     verbatim_markdown,
 )
+from castline.export.report import episode_report_html
 from castline.export.subtitles import transcript_srt, transcript_vtt
 from castline.model import Episode
 
@@ -49,6 +51,7 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
         "chapters.json": json.dumps(podcast_chapters(episode), ensure_ascii=False, indent=2),
         "show-notes.md": show_notes_markdown(episode),
         "highlights.md": highlights_markdown(episode),
+        "report.html": episode_report_html(episode),
     }
     if episode.metadata.get("diarization"):
         from castline.diarize.audio import to_rttm

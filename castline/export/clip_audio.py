@@ -10,7 +10,7 @@ For every :class:`~castline.model.Clip` and :class:`~castline.model.Preview`:
 * a preview with several spans (elisions marked ``[...]``) is cut span by span
   and joined with a short crossfade;
 * 40 ms fades in and out, then loudness normalised to -16 LUFS (pyloudnorm,
-  ITU-R BS.1770), the podcast norm;
+  ITU-R BS.1770), the podcast norm, checked again on the encoded file;
 * written as ``clips/clip-01.mp3`` / ``clips/preview-01.mp3`` with ``.srt`` and
   ``.vtt`` captions whose word timing is relative to the clip start;
 * ``clip.audio`` / ``preview.audio`` set to the path relative to the episode folder.
@@ -44,6 +44,7 @@ CROSSFADE_MS = 60
 _EDGE_PAD_S = 0.12
 # Snap only to a word boundary this close; further means the span was not word-based.
 _SNAP_WINDOW_S = 1.5
+_LOUDNESS_TOLERANCE_LU = 0.2
 _CAPTION_MAX_CHARS = 42
 _CAPTION_MAX_SECONDS = 3.5
 _EXPORT = {"mp3": ("mp3", {"bitrate": "128k"}), "ogg": ("ogg", {"codec": "libvorbis"}),
@@ -249,14 +250,18 @@ def _render(audio_path: Path, spans: list[tuple[float, float]], index: _WordInde
     return _normalise(joined.fade_in(fade).fade_out(fade)), cues
 
 
-def cut_clips(episode: Episode, audio_path: str | Path, out_dir: str | Path, *, fmt: str = "mp3") -> None:
+def cut_clips(
+    episode: Episode, audio_path: str | Path, out_dir: str | Path, *, fmt: str = "mp3", clean: bool = False
+) -> None:
     """Cut every clip and preview of ``episode`` from ``audio_path`` into ``clips/``.
 
     ``out_dir`` is the episode's output folder (files go to ``out_dir/clips``)
     or that ``clips`` folder itself. Writes ``clip-01.<fmt>`` (+ ``.srt`` and
     ``.vtt``) per clip and ``preview-01.<fmt>`` (+ captions) per preview, and
     sets ``clip.audio`` / ``preview.audio`` to ``clips/<file>``. ``fmt`` is one
-    of mp3, ogg, m4a, wav, flac.
+    of mp3, ogg, m4a, wav, flac. With ``clean``, words the cleanup removed and
+    pauses over 0.7 s are cut out too (:mod:`castline.export.clean_cut`), and
+    the captions follow the cut.
     """
     if fmt not in _EXPORT:
         raise ValueError(f"unsupported clip format {fmt!r}; use one of {sorted(_EXPORT)}")
@@ -280,12 +285,24 @@ def cut_clips(episode: Episode, audio_path: str | Path, out_dir: str | Path, *, 
         jobs.append((preview, f"preview-{number:02d}", spans))
 
     for item, stem, spans in jobs:
+        if clean:
+            from castline.export.clean_cut import keep_spans
+
+            spans = [kept for a, b in spans for kept in keep_spans(episode, a, b)]
         audio, cues = _render(audio_path, spans, index, names)
         base = folder / stem
         target = base.with_suffix(f".{fmt}")
         # Write beside and rename, so a crash never leaves half a clip behind.
         partial = folder / f".{stem}.partial.{fmt}"
         audio.export(str(partial), format=export_format, **export_options)
+        # Lossy encoders shift loudness a little (about half a LU for mp3): measure
+        # the encoded file and correct once, so the published file is on target.
+        from pydub import AudioSegment
+
+        encoded = AudioSegment.from_file(str(partial))
+        drift = TARGET_LUFS - loudness(_as_float(encoded), encoded.frame_rate)
+        if np.isfinite(drift) and abs(drift) > _LOUDNESS_TOLERANCE_LU:
+            audio.apply_gain(drift).export(str(partial), format=export_format, **export_options)
         partial.replace(target)
         _write_captions(cues, base)
         item.audio = f"clips/{target.name}"
