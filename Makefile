@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test serve setup system lint bench clean
+.PHONY: run test serve setup system lint bench bench-audio clean
 
 run: setup ## Process every sample seed end to end into data/output/
 	$(VENV)/bin/castline batch seeds/manifest.yaml --out data/output
@@ -28,8 +28,14 @@ serve: setup ## Prefect server + UI on 127.0.0.1:4200, serving the deployments
 lint: setup
 	$(VENV)/bin/ruff check castline flows tests bench
 
-bench: setup
+bench: setup ## Quality and speed figures on the seeds and the dev sets
 	$(PY) bench/text.py
+	$(PY) bench/cleanup.py
+	$(PY) bench/speakers.py
+	$(PY) bench/highlights.py
+
+bench-audio: setup ## Audio path against bare whisperX on a synthetic 10-minute interview
+	$(PY) bench/audio.py
 
 setup: system $(STAMP)
 

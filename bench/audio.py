@@ -61,7 +61,7 @@ def main() -> None:
     from castline.audio import SAMPLE_RATE, load_audio
     from castline.diarize.audio import assign_words, diarize, load_offline_diarizer
     from castline.export.clip_audio import cut_clips
-    from castline.model import Clip, Episode, Preview
+    from castline.model import Episode
 
     model = default_asr_model()
     device, compute_type = resolve_device("auto", None)
@@ -106,19 +106,22 @@ def main() -> None:
     episode = assign_words(episode, segments)
     record("assign words", time.perf_counter() - clock)
 
-    # Three 60 s clips and two previews spread over the episode, on turn boundaries.
-    clips = []
-    turns = episode.turns
-    for fraction in (0.2, 0.5, 0.8):
-        first = min(range(len(turns)), key=lambda i: abs(turns[i].start - fraction * duration))
-        last = max([i for i, t in enumerate(turns) if t.end <= turns[first].start + 60], default=first)
-        clips.append(Clip(start=turns[first].start, end=turns[max(first, last)].end,
-                          title=f"clip at {fraction:.0%}", text="", score=1.0))  # fmt: skip
-    episode.clips = clips
-    episode.previews = [
-        Preview(text=t.text, speaker=t.speaker, start=t.start, end=min(t.end, t.start + 15), turn=i)
-        for i, t in list(enumerate(episode.turns))[1:3]
-    ]
+    # The text stages castline runs after diarization, as `castline process` does.
+    from castline import embed
+    from castline.diarize.naming import name_diarized_speakers
+    from castline.export import write_outputs
+    from castline.pipeline import Settings, process
+
+    if embed.available():
+        clock = time.perf_counter()
+        embed.load_model()
+        record("load MiniLM (once per process)", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    episode = process(name_diarized_speakers(episode), Settings())
+    record("text stages (speakers..highlights)", time.perf_counter() - clock)
+    clock = time.perf_counter()
+    write_outputs(episode, work / "out")
+    record("export (json, md, srt, vtt, html)", time.perf_counter() - clock)
     clock = time.perf_counter()
     cut_clips(episode, args.audio, work)
     record("cut clips + captions", time.perf_counter() - clock)
@@ -147,6 +150,10 @@ def main() -> None:
     print(f"{label:48s} {total:9.2f} {total / duration:7.3f} {ours_peak:12.0f}")
     if baseline:
         print(f"ratio castline path / bare whisperX: {total / baseline:.2f}x")
+    asr = next(s for n, s, _ in rows if n.startswith("transcribe"))
+    core = asr + next(s for n, s, _ in rows if n == "diarize")
+    print(f"beyond ASR and diarization: {total - core:.2f} s = {(total - core) / asr:.1%} of the ASR time "
+          "(target < 15%)")
     speakers = len({label for *_, label in segments})
     print(f"speakers found: {speakers}; turns: {len(episode.turns)}; words: {episode.spoken_words()}")
     if reference is not None:

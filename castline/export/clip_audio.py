@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,7 +285,7 @@ def cut_clips(
             spans = [index.snap(preview.start, preview.end)]
         jobs.append((preview, f"preview-{number:02d}", spans))
 
-    for item, stem, spans in jobs:
+    def render_one(item, stem: str, spans: list[tuple[float, float]]) -> None:
         if clean:
             from castline.export.clean_cut import keep_spans
 
@@ -306,3 +307,10 @@ def cut_clips(
         partial.replace(target)
         _write_captions(cues, base)
         item.audio = f"clips/{target.name}"
+
+    # Each job is ffmpeg cuts and encodes in child processes: run two at a time.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(render_one, *job) for job in jobs]:
+            future.result()
