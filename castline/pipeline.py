@@ -86,9 +86,17 @@ def _structure(ep: Episode, s: Settings) -> Episode:
 
 
 def _clean(ep: Episode, s: Settings) -> Episode:
-    from castline.clean import clean_episode
+    from castline.clean import clean_episode, suggest_glossary
 
-    return clean_episode(ep, glossary=s.glossary)
+    ep = clean_episode(ep, glossary=s.glossary)
+    known = {term.lower() for term in s.glossary}
+    # Near-misses of the episode's own proper nouns, for the producer to adopt into the show's glossary.
+    ep.metadata["glossary_suggestions"] = [
+        {"heard": heard, "likely": likely, "score": round(float(score), 3)}
+        for heard, likely, score in suggest_glossary(ep)
+        if heard.lower() not in known
+    ]
+    return ep
 
 
 def _chapters(ep: Episode, s: Settings) -> Episode:

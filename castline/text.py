@@ -57,9 +57,16 @@ def _segmenter():
 
 def sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences with character offsets (trailing space excluded)."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[Sentence, ...]:
+    # Every stage splits the same turn texts; pysbd is slow (it compiles regexes per
+    # call, thrashing re's cache), so each distinct text is segmented once per process.
     out: list[Sentence] = []
     if not text.strip():
-        return out
+        return ()
     cursor = 0
     for span in _segmenter().segment(text):
         raw = span.sent
@@ -72,7 +79,7 @@ def sentences(text: str) -> list[Sentence]:
         if end > start:
             out.append(Sentence(text[start:end], start, end))
         cursor = max(cursor, start + len(raw.rstrip()))
-    return out
+    return tuple(out)
 
 
 def words(text: str) -> list[str]:

@@ -100,3 +100,9 @@ def test_invalid_episode_is_refused(tmp_path, episode):
     episode.speakers[0].role = "producer"
     with pytest.raises(jsonschema.ValidationError):
         write_outputs(episode, tmp_path)
+
+
+def test_edit_review_lists_glossary_suggestions(tmp_path, episode):
+    episode.metadata["glossary_suggestions"] = [{"heard": "DeepSeq", "likely": "DeepSeek", "score": 0.91}]
+    text = write_outputs(episode, tmp_path)["edits.md"].read_text(encoding="utf-8")
+    assert "## Glossary suggestions" in text and "“DeepSeq” → “DeepSeek” (0.91)" in text

@@ -91,3 +91,13 @@ def test_every_turn_is_attributed_to_a_named_speaker(processed_seeds):
             ids = {s.id for s in episode.speakers}
             for turn in episode.turns:
                 assert turn.speaker in ids, (name, turn.verbatim[:60])
+
+
+def test_mlst_seed_suggests_glossary_entries_without_a_glossary(seeds_dir):
+    from castline.ingest import read_episodes
+    from castline.pipeline import Settings, run_stage
+
+    (episode,) = read_episodes(seeds_dir / "mlst-eiso-kant.raw.txt")
+    episode = run_stage("clean", episode, Settings())
+    pairs = {(s["heard"].lower(), s["likely"]) for s in episode.metadata["glossary_suggestions"]}
+    assert ("paulside", "Poolside") in pairs

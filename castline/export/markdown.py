@@ -115,6 +115,13 @@ def edits_markdown(episode: Episode) -> str:
         kinds[edit.kind] += 1
     summary = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) or "none"
     lines = _preamble(episode, "Edit review") + [f"{len(episode.edits)} edits ({summary}).", ""]
+    suggestions = episode.metadata.get("glossary_suggestions") or []
+    if suggestions:
+        lines += ["## Glossary suggestions", "",
+                  "Rare spellings that nearly match a name used elsewhere in this episode; "
+                  "add the right one to the show's glossary to repair them next time.", ""]
+        lines += [f"- “{s['heard']}” → “{s['likely']}” ({s['score']:.2f})" for s in suggestions]
+        lines += [""]
     for index, turn in enumerate(episode.turns):
         edits = by_turn.get(index)
         if not edits:
