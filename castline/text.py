@@ -52,6 +52,11 @@ class Sentence:
 def _segmenter():
     import pysbd
 
+    # pysbd formats a regex per abbreviation on every call (hundreds of patterns), which
+    # overflows re's 512-entry compile cache and recompiles them all, every sentence split.
+    # A larger cache keeps them compiled: about 2 s less on a 2-hour episode.
+    if getattr(re, "_MAXCACHE", 4096) < 4096:
+        re._MAXCACHE = 4096
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
