@@ -208,6 +208,20 @@ def serve(
     raise typer.Exit(run_service(host=host, port=port, data_dir=data, feeds_config=feeds, console=err))
 
 
+@app.command()
+def deploy(
+    pool: str = typer.Option("castline", help="Work pool (created as type 'process' when missing)."),
+    queue: str | None = typer.Option(None, help="Work queue, e.g. 'audio' for a GPU worker."),
+    data: Path = typer.Option(Path("data"), help="Data folder the workers share."),
+) -> None:
+    """Register the deployments on a work pool; start workers with `prefect worker start --pool POOL`."""
+    from flows.serve import deploy_to_pool
+
+    ids = deploy_to_pool(pool, queue=queue, data_dir=str(data))
+    err.print(f"[green]✓[/] {len(ids)} deployments on pool {pool!r}; "
+              f"start workers with: prefect worker start --pool {pool}", highlight=False, soft_wrap=True)
+
+
 def _precheck(input_path: Path) -> None:
     """Refuse unreadable text input at once, before Prefect starts (audio is checked by its stage)."""
     from castline.ingest import IngestError, read_episodes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -195,4 +196,5 @@ def build_settings(
         glossary=terms,
         title=title,
         show=(profile.name if profile else show) or None,
+        embedder=os.environ.get("CASTLINE_EMBEDDER", "auto"),
     )

@@ -12,7 +12,7 @@ import os
 
 from prefect import serve
 
-__all__ = ["deployments", "main"]
+__all__ = ["deploy_to_pool", "deployments", "main"]
 
 
 def deployments(data_dir: str = "data", feeds_config: str = "feeds.yaml") -> list:
@@ -45,6 +45,41 @@ def deployments(data_dir: str = "data", feeds_config: str = "feeds.yaml") -> lis
             tags=["castline", "scheduled"],
         ),
     ]
+
+
+def deploy_to_pool(pool: str = "castline", *, queue: str | None = None, source: str | None = None,
+                   data_dir: str = "data") -> list[str]:
+    """Register the deployments on a work pool, so any number of workers can run them.
+
+    Past one machine: ``prefect worker start --pool castline`` on each machine
+    (with this checkout at ``source``) picks runs up; ``queue`` routes a
+    deployment set to a queue (e.g. ``audio`` on a GPU worker). The pool is
+    created (type ``process``) when missing. Returns the deployment ids.
+    """
+    from pathlib import Path
+
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    root = source or str(Path(__file__).resolve().parent.parent)
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+        except ObjectAlreadyExists:
+            pass
+    ids = []
+    for name, entrypoint, parameters in (
+        ("process-episode", "flows/episode.py:process_episode", {"out_dir": f"{data_dir}/output"}),
+        ("watch-inbox", "flows/inbox.py:watch_inbox", {"data_dir": data_dir}),
+    ):
+        from prefect import flow as flow_factory
+
+        remote = flow_factory.from_source(source=root, entrypoint=entrypoint)
+        ids.append(str(remote.deploy(name=name, work_pool_name=pool, work_queue_name=queue,
+                                     parameters=parameters, build=False, push=False,
+                                     print_next_steps=False, ignore_warnings=True)))
+    return ids
 
 
 def main() -> None:
