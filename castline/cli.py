@@ -44,6 +44,7 @@ def process(
     min_speakers: int | None = typer.Option(None, help="Audio: at least this many voices."),
     max_speakers: int | None = typer.Option(None, help="Audio: at most this many voices."),
     clean_cut: bool = typer.Option(False, help="Audio: cut removed fillers and long pauses out of clips."),
+    clip_format: str = typer.Option("mp3", help="Audio: clip files as mp3, wav, flac, ogg or m4a."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process INPUT end to end through the process-episode flow (no server needed)."""
@@ -51,6 +52,8 @@ def process(
         _fail(f"{input_path}: no such file")
     if input_path.is_dir():
         _fail(f"{input_path}: is a folder, not a file")
+    if clip_format not in ("mp3", "wav", "flac", "ogg", "m4a"):
+        _fail(f"--clip-format must be mp3, wav, flac, ogg or m4a, not {clip_format!r}")
     if glossary is not None and not glossary.is_file():
         _fail(f"{glossary}: glossary file not found")
     if speakers:
@@ -80,6 +83,7 @@ def process(
                 min_speakers=min_speakers,
                 max_speakers=max_speakers,
                 clean_cut=clean_cut,
+                clip_format=clip_format,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))

@@ -106,12 +106,12 @@ def label_voices(episode: Episode, path: str, segments: list, settings: Settings
 
 
 @task(retries=1, retry_delay_seconds=[2])
-def cut_audio(episode: Episode, path: str, folder: str, clean: bool) -> Episode:
+def cut_audio(episode: Episode, path: str, folder: str, clean: bool, fmt: str = "mp3") -> Episode:
     """Cut clip and preview audio with captions into the episode's clips/ folder."""
     from castline.export.clip_audio import cut_clips
 
     _tell("clip audio", episode.slug)
-    cut_clips(episode, path, Path(folder) / "clips", clean=clean)
+    cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt)
     return episode
 
 
@@ -183,12 +183,14 @@ def process_episode(
     min_speakers: int | None = None,
     max_speakers: int | None = None,
     clean_cut: bool = False,
+    clip_format: str = "mp3",
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
     ``speakers`` is ``"Name:role,Name:role"``; ``glossary`` a file of terms;
     the speaker counts are hints for audio diarization; ``clean_cut`` cuts
-    removed fillers, stutters and long pauses out of clip audio.
+    removed fillers, stutters and long pauses out of clip audio, written as
+    ``clip_format`` (mp3, wav, flac, ogg, m4a).
     """
     logger = get_run_logger()
     settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
@@ -212,7 +214,7 @@ def process_episode(
             episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
         folder = str(_output_folder(episode, Path(out_dir)))
         if audio:
-            episode = cut_audio(episode, input_path, folder, clean_cut)
+            episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
         outputs = export(episode, folder)
         _publish_artifacts(episode, outputs)
         logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,

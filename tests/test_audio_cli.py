@@ -46,7 +46,8 @@ def test_enrolled_host_is_recognised_and_clips_are_cut_clean(tmp_path_factory):
     assert "Ada Host" in _castline("voices", "list", env=env).stdout
 
     out = folder / "out"
-    run = _castline("process", str(interview.path), "--out", str(out), "--clean-cut", env=env)
+    run = _castline("process", str(interview.path), "--out", str(out), "--clean-cut", "--clip-format", "wav",
+                    env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     (episode_dir,) = [p for p in out.iterdir() if p.is_dir()]
     episode = json.loads((episode_dir / "episode.json").read_text(encoding="utf-8"))
@@ -59,5 +60,5 @@ def test_enrolled_host_is_recognised_and_clips_are_cut_clean(tmp_path_factory):
     assert audio_items, "no clip or preview audio was cut"
     for item in audio_items:
         path = episode_dir / item["audio"]
-        assert path.stat().st_size > 1000
+        assert path.suffix == ".wav" and path.stat().st_size > 1000
         assert path.with_suffix(".srt").exists() and path.with_suffix(".vtt").exists()
