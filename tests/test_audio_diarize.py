@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from audio_fixtures import build_interview, cached, der, espeak_available, sample_files
+from audio_fixtures import (
+    build_interview,
+    cached,
+    der,
+    espeak_available,
+    needs_modules,
+    sample_files,
+)
 
 from castline.diarize.audio import assign_words, to_rttm
 from castline.model import Episode, Speaker, Turn, Word
 
-
-def _has_audio_extra() -> bool:
-    try:
-        import resemblyzer  # noqa: F401
-        import whisperx  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_models = pytest.mark.skipif(not _has_audio_extra(), reason="castline[audio] extra not installed")
+needs_models = needs_modules("resemblyzer", "whisperx")
 needs_espeak = pytest.mark.skipif(not espeak_available(), reason="espeak-ng / sox not installed")
 
 

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
-from audio_fixtures import sample_files
+from audio_fixtures import needs_ffmpeg, needs_modules, sample_files
 
 from castline.model import Clip, Episode, Preview, Turn, Word
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+needs_ffmpeg = needs_ffmpeg()
 
 
-def _has_audio_extra() -> bool:
-    try:
-        import pyloudnorm  # noqa: F401
-        import whisperx  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 pytestmark = [
     needs_ffmpeg,
-    pytest.mark.skipif(not _has_audio_extra(), reason="castline[audio] not installed"),
+    needs_modules("pyloudnorm", "whisperx"),
 ]
 
 
