@@ -18,12 +18,16 @@ from pathlib import Path
 __all__ = ["run_service", "start_server", "wait_healthy"]
 
 
-def start_server(host: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start ``prefect server start`` on ``host:port`` and return the process."""
+def start_server(host: str, port: int, env: dict[str, str] | None = None,
+                 log: Path | None = None) -> subprocess.Popen:
+    """Start ``prefect server start`` on ``host:port`` (output to ``log`` when given); return the process."""
+    output = open(log, "w") if log is not None else None  # noqa: SIM115 - the child keeps it open
     return subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
         env=env or os.environ.copy(),
         start_new_session=True,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
     )
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from servers import free_port, stop
 
-from castline.service import wait_healthy
+from castline.service import start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -63,11 +63,7 @@ def test_prefect_server_on_postgres_runs_process_episode(tmp_path, postgres):
         "PREFECT_API_DATABASE_CONNECTION_URL": postgres["url"],
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=ROOT, start_new_session=True,
-        stdout=open(tmp_path / "server.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )
+    server = start_server("127.0.0.1", port, env, log=tmp_path / "server.log")
     try:
         wait_healthy(api, timeout=180, proc=server)
         source = tmp_path / "talk.txt"

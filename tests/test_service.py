@@ -20,7 +20,7 @@ import httpx
 import pytest
 from servers import free_port, stop
 
-from castline.service import wait_healthy
+from castline.service import start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -58,11 +58,7 @@ def service(tmp_path):
     (tmp_path / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
     logs = tmp_path / "logs"
     logs.mkdir()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=ROOT, start_new_session=True,
-        stdout=open(logs / "server.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )
+    server = start_server("127.0.0.1", port, env, log=logs / "server.log")
     worker = None
     try:
         wait_healthy(api, timeout=180, proc=server)
