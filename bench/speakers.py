@@ -183,6 +183,26 @@ def asr_episode(data: dict, *, line_words: int = 45) -> tuple[Episode, list[str]
     return episode, labels, [roles[s] for s in labels]
 
 
+def score_row(name: str, style: str, ref: list, ref_roles: list, hyp: list, hyp_roles: list,
+              *, speakers: int, found: int, episode: Episode) -> dict:
+    """One table row: the attribution's figures beside the majority-speaker baseline."""
+    base = majority_baseline(ref, ref_roles)
+    return {
+        "name": name,
+        "style": style,
+        "words": len(ref),
+        "speakers": speakers,
+        "found": found,
+        "acc": word_accuracy(ref, hyp),
+        "base_acc": base["word_accuracy"],
+        "f1": change_f1(ref, hyp),
+        "base_f1": base["change_f1"],
+        "role": role_accuracy(ref_roles, hyp_roles),
+        "base_role": base["role_accuracy"],
+        "episode": episode,
+    }
+
+
 def evaluate_item(data: dict, *, hint: bool = True) -> dict:
     """Attribute one dev dialogue and score it; returns a row of metrics."""
     episode, ref, ref_roles = asr_episode(data)
@@ -192,21 +212,8 @@ def evaluate_item(data: dict, *, hint: bool = True) -> dict:
     attribute_speakers(episode, speakers=speakers)
     hyp, hyp_roles = episode_word_labels(episode)
     hyp = [str(h) for h in hyp]
-    base = majority_baseline(ref, ref_roles)
-    return {
-        "name": data["name"],
-        "style": data.get("style", ""),
-        "words": len(ref),
-        "speakers": len(set(ref)),
-        "found": len(set(hyp)),
-        "acc": word_accuracy(ref, hyp),
-        "base_acc": base["word_accuracy"],
-        "f1": change_f1(ref, hyp),
-        "base_f1": base["change_f1"],
-        "role": role_accuracy(ref_roles, hyp_roles),
-        "base_role": base["role_accuracy"],
-        "episode": episode,
-    }
+    return score_row(data["name"], data.get("style", ""), ref, ref_roles, hyp, hyp_roles,
+                     speakers=len(set(ref)), found=len(set(hyp)), episode=episode)
 
 
 def load_devset(part: str = "tuning", *, rebuild: bool = False) -> list[dict]:
@@ -275,21 +282,8 @@ def evaluate_mlst_full(*, hint: bool = True) -> dict:
     hyp, hyp_roles = episode_word_labels(episode)
     hyp, hyp_roles = [str(h) for h in hyp[: len(ref)]], hyp_roles[: len(ref)]
     ref_roles = [roles[r] for r in ref]
-    base = majority_baseline(ref, ref_roles)
-    return {
-        "name": "mlst full episode (opening scored)",
-        "style": "",
-        "words": len(ref),
-        "speakers": 2,
-        "found": len(episode.speakers),
-        "acc": word_accuracy(ref, hyp),
-        "base_acc": base["word_accuracy"],
-        "f1": change_f1(ref, hyp),
-        "base_f1": base["change_f1"],
-        "role": role_accuracy(ref_roles, hyp_roles),
-        "base_role": base["role_accuracy"],
-        "episode": episode,
-    }
+    return score_row("mlst full episode (opening scored)", "", ref, ref_roles, hyp, hyp_roles,
+                     speakers=2, found=len(episode.speakers), episode=episode)
 
 
 # -- fitting the cue models and the decoder settings ------------------------------------
