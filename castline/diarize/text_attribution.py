@@ -581,35 +581,37 @@ def _decode_turns(
     best = np.full((n + 1, k), -np.inf)
     back_start = np.zeros((n + 1, k), dtype=int)
     back_state = np.zeros((n + 1, k), dtype=int)
+    # Same-speaker chaining: allowed for over-long turns, at a cost.
+    chained = trans.copy()
+    chained[:, np.arange(k), np.arange(k)] -= CHAIN_PENALTY
+    two_sigma2 = 2 * sigma**2
+    columns = np.arange(k)
+    # All states at once per turn end: the loop over turn ends is the only Python loop.
     for b in range(1, n + 1):
         starts = np.arange(max(0, b - MAX_TURN_UNITS), b)
-        n_words = np.maximum(cum_words[b] - cum_words[starts], 1.0)
-        for j in range(k):
-            inside = cum_emit[b, j] - cum_emit[starts, j]
-            # Boundaries strictly inside the turn all "stay".
-            inside += cum_stay[b, j] - cum_stay[np.minimum(starts + 1, b), j]
-            inside -= (np.log(n_words) - mu[j]) ** 2 / (2 * sigma[j] ** 2)
-            # Hosts end their turns by handing over with a question, however long
-            # the preamble; a guest's turn rarely ends in one.
-            inside += end_question[b - 1, j]
-            # Entering the turn at ``a``: from the start, or from a turn of state i.
-            enter = np.full(len(starts), -np.inf)
-            enter_state = np.zeros(len(starts), dtype=int)
-            first = starts == 0
-            enter[first] = start_bonus[j]
-            rest = ~first
-            if rest.any():
-                a = starts[rest]
-                move = best[a, :] + trans[a, :, j]
-                # Same-speaker chaining: allowed for over-long turns, at a cost.
-                move[:, j] = best[a, j] + trans[a, j, j] - CHAIN_PENALTY
-                enter_state[rest] = np.argmax(move, axis=1)
-                enter[rest] = move[np.arange(len(a)), enter_state[rest]]
-            total = enter + inside
-            pick = int(np.argmax(total))
-            best[b, j] = total[pick]
-            back_start[b, j] = starts[pick]
-            back_state[b, j] = enter_state[pick]
+        log_words = np.log(np.maximum(cum_words[b] - cum_words[starts], 1.0))[:, None]
+        inside = cum_emit[b] - cum_emit[starts]
+        # Boundaries strictly inside the turn all "stay".
+        inside += cum_stay[b] - cum_stay[np.minimum(starts + 1, b)]
+        inside -= (log_words - mu) ** 2 / two_sigma2
+        # Hosts end their turns by handing over with a question, however long
+        # the preamble; a guest's turn rarely ends in one.
+        inside += end_question[b - 1]
+        # Entering the turn at ``a``: from the start, or from a turn of state i.
+        enter = np.empty((len(starts), k))
+        enter_state = np.zeros((len(starts), k), dtype=int)
+        if starts[0] == 0:
+            enter[0] = start_bonus
+        rest = starts[starts > 0]
+        if len(rest):
+            move = best[rest][:, :, None] + chained[rest]  # (start, from, to)
+            enter_state[len(starts) - len(rest):] = np.argmax(move, axis=1)
+            enter[len(starts) - len(rest):] = np.max(move, axis=1)
+        total = enter + inside
+        pick = np.argmax(total, axis=0)
+        best[b] = total[pick, columns]
+        back_start[b] = starts[pick]
+        back_state[b] = enter_state[pick, columns]
     path = [0] * n
     b, j = n, int(np.argmax(best[n]))
     while b > 0:

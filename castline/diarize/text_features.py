@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -242,8 +243,13 @@ def boundary_features(texts: Sequence[str]) -> np.ndarray:
     return rows
 
 
-def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z][a-z'’-]{3,}", text.lower()) if w not in _FUNCTION_WORDS}
+_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
+
+
+# Each sentence is "before" one boundary and "after" the next: cache its words.
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _CONTENT_WORD.findall(text.lower()) if w not in _FUNCTION_WORDS)
 
 
 def _echo(before: str, after: str) -> float:
@@ -256,6 +262,8 @@ def _echo(before: str, after: str) -> float:
     return len(said & reply) / len(reply) if reply else 0.0
 
 
+# Both feature matrices use it on every sentence.
+@lru_cache(maxsize=4096)
 def hand_host_score(text: str, n_words: int) -> float:
     """Hand-set log-odds that a sentence is the host's (the first model, kept as a feature).
 
