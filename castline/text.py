@@ -67,8 +67,18 @@ def sentences(text: str) -> list[Sentence]:
 
 @lru_cache(maxsize=8192)
 def _sentences(text: str) -> tuple[Sentence, ...]:
-    # Every stage splits the same turn texts; pysbd is slow (it compiles regexes per
-    # call, thrashing re's cache), so each distinct text is segmented once per process.
+    # Every stage splits the same turn texts, so each distinct text is split once per
+    # process; most need no pysbd at all (see _plain_sentences).
+    if not text.strip():
+        return ()
+    plain = _plain_sentences(text)
+    if plain is not None:
+        return plain
+    return _pysbd_sentences(text)
+
+
+def _pysbd_sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences of ``text`` as pysbd splits them (uncached)."""
     out: list[Sentence] = []
     if not text.strip():
         return ()
@@ -84,6 +94,94 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
         if end > start:
             out.append(Sentence(text[start:end], start, end))
         cursor = max(cursor, start + len(raw.rstrip()))
+    return tuple(out)
+
+
+# Plain prose: word characters, single spaces and unremarkable punctuation. No quotes,
+# brackets, newlines, ellipses or other marks that pysbd treats specially.
+_PLAIN_TEXT_RE = re.compile(r"(?:[^\W_]|[ ,;:'’\-—–%$&/.?!])+")
+_TERMINAL_RE = re.compile(r"[.?!]")
+# An apostrophe that does not follow a letter or digit may open a quotation for pysbd.
+_OPENING_APOSTROPHE_RE = re.compile(r"(?:^|[^\w])['’]")
+
+
+@lru_cache(maxsize=1)
+def _abbreviation_periods() -> tuple[re.Pattern, re.Pattern]:
+    """Where pysbd's abbreviation rules could claim a period in plain text.
+
+    pysbd matches its listed abbreviations case-insensitively, "." in them as a
+    wildcard, as whole words before a period. A title such as "Dr." keeps its period
+    before any space; any other abbreviation before a lower-case word or " I"
+    ("approx. I think"; the rest of what it looks for cannot follow a period here). Both patterns match more
+    than pysbd would change, never less.
+    """
+    from pysbd.lang.english import English
+
+    listed = English.Abbreviation
+    titles = {name.strip() for name in listed.PREPOSITIVE_ABBREVIATIONS}
+    others = {name.strip() for name in listed.ABBREVIATIONS} - titles
+
+    def before_period(names: set[str], then: str) -> re.Pattern:
+        return re.compile(r"(?:^|(?<=\s))(?:" + "|".join(sorted(names)) + r")\." + then, re.IGNORECASE)
+
+    return before_period(titles, r"(?=\s)"), before_period(others, r"(?=\s[a-zI])")
+
+
+@lru_cache(maxsize=1)
+def _exclamation_words() -> tuple[str, ...]:
+    from pysbd.exclamation_words import ExclamationWords
+
+    return tuple(ExclamationWords.EXCLAMATION_WORDS)
+
+
+def _plain_sentences(text: str) -> tuple[Sentence, ...] | None:
+    """The sentences of ``text`` when nothing in it needs pysbd's rules, else None.
+
+    pysbd's rules exist for what makes a period, "?" or "!" ambiguous: abbreviations,
+    initials, decimals and list numbers, ellipses, runs of marks, quotes and brackets.
+    In text with none of those, every mark that follows a word of two or more
+    characters and one space ends a sentence, and pysbd splits there and nowhere
+    else (tests/test_text_speed_paths.py checks this against pysbd itself). Anything
+    else goes to pysbd: this is a filter, not a splitter.
+    """
+    body = text.strip(" ")
+    offset = text.find(body[:1])
+    text, n = body, len(body)
+    if "  " in text or "--" in text:
+        return None
+    if not _PLAIN_TEXT_RE.fullmatch(text) or _OPENING_APOSTROPHE_RE.search(text):
+        return None
+    if "!" in text and any(word in text for word in _exclamation_words()):
+        return None
+    ends = []
+    for match in _TERMINAL_RE.finditer(text):
+        i = match.start()
+        if i == 0 or not text[i - 1].isalnum():
+            return None  # "?!", "..", marks after quotes or other marks
+        if i + 1 < n:
+            # one space, then a letter: "2. 5" and "wait!, no" are pysbd's to judge
+            if text[i + 1] != " ":
+                return None
+            after = text[i + 2]  # the text ends in no space, so there is one
+            if not ("A" <= after <= "Z" or "a" <= after <= "z"):
+                return None
+            if after >= "a" and match.group() == "!":
+                return None  # "!" before lower case is mid-sentence for pysbd
+        word = text[text.rfind(" ", 0, i) + 1 : i]
+        if match.group() == "." and (len(word) < 3 if text[i - 1].isdigit() else len(word) < 2):
+            return None  # an initial, a list letter or list number: "B. Then", "2. Then"
+        if text[i - 1].isdigit() and word[0] == "-":
+            return None  # "-2. ": a list marker for pysbd
+        ends.append(i + 1)
+    if "." in text and any(pattern.search(text) for pattern in _abbreviation_periods()):
+        return None
+    out = []
+    start = 0
+    for end in ends:
+        out.append(Sentence(text[start:end], start + offset, end + offset))
+        start = end + 1
+    if start < n:
+        out.append(Sentence(text[start:], start + offset, n + offset))
     return tuple(out)
 
 

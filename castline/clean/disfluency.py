@@ -325,13 +325,16 @@ def mark_repeats(units: list[Unit], *, max_n: int = 4) -> None:
         order = kept(units)
         lowers = [units[i].lower for i in order]
         for n in range(max_n, 0, -1):
-            k = 0
-            while k + 2 * n <= len(order):
+            # only positions whose first word recurs n words later can start a repeat;
+            # finding them in one pass spares building windows everywhere else
+            candidates = [k for k in range(len(order) - 2 * n + 1) if lowers[k] == lowers[k + n]]
+            for k in candidates:
+                if lowers[k : k + n] != lowers[k + n : k + 2 * n]:
+                    continue
                 first = [units[i] for i in order[k : k + n]]
                 second = [units[i] for i in order[k + n : k + 2 * n]]
                 if (
-                    lowers[k : k + n] == lowers[k + n : k + 2 * n]
-                    and all(u.core for u in first)
+                    all(u.core for u in first)
                     and all(not u.trail for u in first[:-1])
                     and all(not u.trail for u in second[:-1])
                     and first[-1].trail in ("", ",")
@@ -344,7 +347,6 @@ def mark_repeats(units: list[Unit], *, max_n: int = 4) -> None:
                         u.delete("repeat")
                     changed = True
                     break
-                k += 1
             if changed:
                 break
 

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
-from castline.clean.units import Unit, ends_sentence, kept, tokenize
+from castline.clean.units import Unit, closes_sentence, ends_sentence, kept, scan
 from castline.clean.words import COMMON_ZIPF, FUNCTION_WORDS, RARE_ZIPF, zipf
 
 __all__ = [
@@ -33,6 +34,8 @@ _COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
 _KEY_RE = re.compile(r"[^0-9a-z]+")
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 _POSSESSIVE_RE = re.compile(r"(['’]s|s['’])$")
+#: last characters of every :data:`_POSSESSIVE_RE` match: a cheap test before the regex
+_POSSESSIVE_ENDINGS = ("s", "'", "’")
 
 
 def _key(text: str) -> str:
@@ -129,7 +132,8 @@ def match_score(source: str, term: GlossaryTerm) -> float:
 
 
 def _has_letters(text: str) -> bool:
-    return any(c.isalpha() for c in text)
+    # most words are letters only, and isalpha() answers those without a Python loop
+    return text.isalpha() or any(c.isalpha() for c in text)
 
 
 def _only_case_differs(source: str, term: str) -> bool:
@@ -141,18 +145,44 @@ def _is_stylised(term: str) -> bool:
     return any(c.isupper() for c in term[1:])
 
 
-def _looks_like_name(window: list[Unit], first_in_sentence: bool) -> bool:
-    """Whether a window may hold a misheard name: never an everyday lower-case word."""
-    for position, unit in enumerate(window):
-        core = unit.core
-        rare = zipf(unit.lower) < RARE_ZIPF
-        capitalised = core[:1].isupper() and not (position == 0 and first_in_sentence)
-        all_caps = len(core) >= 2 and core.isupper()
-        if rare or capitalised or all_caps:
-            return True
-        if core[:1].isupper() and zipf(unit.lower) < COMMON_ZIPF:
-            return True
-    return False
+class _UnitFacts(NamedTuple):
+    """What :func:`mark_glossary` asks of one unit, worked out once per unit, not per window."""
+
+    #: name-like wherever it stands: rare, all caps, or capitalised and uncommon
+    namelike: bool
+    #: capitalised: name-like too, unless it is the capital of a sentence start
+    capitalised: bool
+    #: an everyday word (or no letters at all): never "corrected" on its own
+    common: bool
+    #: the core without a possessive ending, that ending, and the key of each form
+    stem: str
+    suffix: str
+    key: str
+    stem_key: str
+
+
+@lru_cache(maxsize=65536)
+def _unit_facts(core: str) -> _UnitFacts:
+    # depends on the word alone, and the same words recur in every turn: cached
+    frequency = zipf(core.lower().replace("’", "'"))  # the unit's ``lower``
+    capitalised = core[:1].isupper()
+    suffix = ""
+    possessive = _POSSESSIVE_RE.search(core)
+    if possessive and len(core) > 3:
+        suffix = possessive.group()
+    stem = core[: -len(suffix)] if suffix else core
+    key = _key(core)
+    return _UnitFacts(
+        namelike=frequency < RARE_ZIPF
+        or (len(core) >= 2 and core.isupper())
+        or (capitalised and frequency < COMMON_ZIPF),
+        capitalised=capitalised,
+        common=frequency >= COMMON_ZIPF or not _has_letters(core),
+        stem=stem,
+        suffix=suffix,
+        key=key,
+        stem_key=_key(stem) if suffix else key,
+    )
 
 
 def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues: bool = False) -> None:
@@ -163,33 +193,48 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
     n = len(order)
     max_words = max(term.n_words for term in terms) + 1
     by_key = {term.key: term for term in terms}
+    row = [units[i] for i in order]
+    facts: list[_UnitFacts | None] = [None] * n
+
+    def facts_at(p: int) -> _UnitFacts:
+        found = facts[p]
+        if found is None:
+            found = facts[p] = _unit_facts(row[p].core)
+        return found
+
     k = 0
     while k < n:
-        first_in_sentence = (k == 0 and not continues) or (k > 0 and ends_sentence(units[order[k - 1]]))
+        if row[k].lower in FUNCTION_WORDS:
+            # every window starting here starts with a function word: none can match
+            k += 1
+            continue
+        first_in_sentence = (k == 0 and not continues) or (k > 0 and ends_sentence(row[k - 1]))
         best: tuple[float, int, GlossaryTerm, str] | None = None
-        for width in range(1, min(max_words, 3) + 1):
-            if k + width > n:
-                break
-            window = [units[i] for i in order[k : k + width]]
-            if any(u.is_punct or not u.deletable for u in window[1:]) or any(u.trail for u in window[:-1]):
-                break
-            if window[0].lower in FUNCTION_WORDS or window[-1].lower in FUNCTION_WORDS:
+        # what the windows k..k+width share is carried from one width to the next
+        prefix_key = ""
+        namelike = common = False
+        for width in range(1, min(max_words, 3, n - k) + 1):
+            newest = row[k + width - 1]
+            if width > 1 and (newest.is_punct or not newest.deletable or row[k + width - 2].trail):
+                break  # punctuation inside: no longer one name
+            last = facts_at(k + width - 1)
+            # a word is name-like when rare, all caps, capitalised and uncommon, or
+            # capitalised anywhere but at the start of a sentence
+            opening_capital = width == 1 and first_in_sentence
+            namelike = namelike or last.namelike or (last.capitalised and not opening_capital)
+            common = last.common and (width == 1 or common)
+            key = prefix_key + last.stem_key
+            prefix_key += last.key
+            if newest.lower in FUNCTION_WORDS:
                 continue
-            cores = [u.core for u in window]
-            suffix = ""
-            possessive = _POSSESSIVE_RE.search(cores[-1])
-            if possessive and len(cores[-1]) > 3:
-                suffix = possessive.group()
-                cores[-1] = cores[-1][: -len(suffix)]
-            source = " ".join(cores)
-            key = _key(source)
+            # keys drop every non-alphanumeric, so a window's key is its words' keys joined
             spelled_out = key in by_key and width > 1
-            if not spelled_out:
-                if not _looks_like_name(window, first_in_sentence):
-                    continue
-                # an everyday word is never "corrected", whatever its case
-                if all(zipf(u.lower) >= COMMON_ZIPF or not _has_letters(u.core) for u in window):
-                    continue
+            # unless spelled out, only a name-like window that is not all everyday words
+            # (whatever their case) is ever "corrected"
+            if not spelled_out and (not namelike or common):
+                continue
+            suffix = last.suffix
+            source = " ".join([u.core for u in row[k : k + width - 1]] + [last.stem])
             for term in terms:
                 if source == term.text:
                     score = 0.0
@@ -212,10 +257,10 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
         _, width, term, suffix = best
         window_indices = order[k : k + width]
         head = units[window_indices[0]]
-        last = units[window_indices[-1]]
+        last_unit = units[window_indices[-1]]
         head.set_core(term.text + suffix, "glossary")
         if width > 1:
-            head.set_trail(last.out_trail, "glossary")
+            head.set_trail(last_unit.out_trail, "glossary")
             for i in window_indices[1:]:
                 units[i].delete("glossary")
         k += width
@@ -227,23 +272,31 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
     Returns ``(rare, frequent, score)`` triples, best first, e.g.
     ``("DeepSeq", "DeepSeek", 0.8)``: candidates for a glossary the producer confirms.
     """
-    surface: Counter[str] = Counter()
-    lower_counts: Counter[str] = Counter()
-    mid_capitalised: Counter[str] = Counter()
-    bigrams: Counter[tuple[str, str]] = Counter()
+    # occurrences are listed first and counted at the end (Counter counts a list in C)
+    words: list[str] = []
+    mid_sentence_capitals: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for turn in episode.turns:
-        units = tokenize(turn.verbatim)
-        for index, unit in enumerate(units):
-            core = _POSSESSIVE_RE.sub("", unit.core) if len(unit.core) > 3 else unit.core
-            if not core or not any(c.isalpha() for c in core):
+        # the cached tokens the clean stage made of this verbatim: no units to build
+        tokens = scan(turn.verbatim)
+        previous_closes = True  # the first word opens a sentence
+        for index, (_, _, _, _, raw_core, trail, _) in enumerate(tokens):
+            after_sentence_end = previous_closes
+            previous_closes = closes_sentence(trail, raw_core, not raw_core)
+            core = raw_core
+            if len(core) > 3 and core.endswith(_POSSESSIVE_ENDINGS):
+                core = _POSSESSIVE_RE.sub("", core)
+            if not core or not _has_letters(core):
                 continue
-            surface[core] += 1
-            lower_counts[core.lower()] += 1
-            sentence_initial = index == 0 or ends_sentence(units[index - 1], output=False)
-            if core[:1].isupper() and not sentence_initial:
-                mid_capitalised[core] += 1
-            if index + 1 < len(units) and not unit.trail:
-                bigrams[(core, units[index + 1].core)] += 1
+            words.append(core)
+            if core[:1].isupper() and not after_sentence_end:
+                mid_sentence_capitals.append(core)
+            if not trail and index + 1 < len(tokens):
+                pairs.append((core, tokens[index + 1][4]))
+    surface = Counter(words)
+    lower_counts = Counter(word.lower() for word in words)
+    mid_capitalised = Counter(mid_sentence_capitals)
+    bigrams = Counter(pairs)
 
     frequent = [
         word
@@ -255,6 +308,7 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
         and len(word) >= 3
     ]
     compiled = {word: compile_glossary([word])[0] for word in frequent}
+    targets = [(target, term, target.lower()) for target, term in compiled.items()]
     suggestions: dict[tuple[str, str], float] = {}
     for word in surface:
         if lower_counts[word.lower()] > 2 or len(word) < 3 or word in compiled:
@@ -263,16 +317,20 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
             continue
         if not word.islower() and zipf(word.lower()) >= COMMON_ZIPF and not word.isupper():
             continue
-        for target, term in compiled.items():
-            if target.lower() == word.lower():
+        lower = word.lower()
+        for target, term, target_lower in targets:
+            if target_lower == lower:
                 continue
             score = match_score(word, term)
             if score >= 0.7:
                 suggestions[(word, target)] = max(score, suggestions.get((word, target), 0.0))
-    for left, right in bigrams:
-        joined = _key(left + right)
-        for target, term in compiled.items():
-            if term.key == joined and left + right != target:
+    # a word said as two ("Deep Seek"): look the pair's key up instead of scanning every target
+    by_key: dict[str, list[str]] = {}
+    for target, term in compiled.items():
+        by_key.setdefault(term.key, []).append(target)
+    for left, right in bigrams if by_key else ():
+        for target in by_key.get(_key(left + right), ()):
+            if left + right != target:
                 suggestions[(f"{left} {right}", target)] = 1.0
     return sorted(
         ((rare, target, round(score, 3)) for (rare, target), score in suggestions.items()),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from castline.model import Edit, Turn
 
@@ -19,11 +20,13 @@ __all__ = [
     "KIND_PRIORITY",
     "Unit",
     "apply_edits",
+    "closes_sentence",
     "ends_sentence",
     "is_question",
     "kept",
     "looks_like_code_or_link",
     "render",
+    "scan",
     "sentence_spans",
     "tokenize",
 ]
@@ -79,7 +82,11 @@ class Unit:
     def __post_init__(self) -> None:
         self.lower = self.core.lower().replace("’", "'")
         self.is_punct = not self.core
-        self.deletable = not (set(self.lead) | set(self.trail)) & PAIRED_CHARS
+        # most units have no lead and no trail: skip the set tests for them
+        lead, trail = self.lead, self.trail
+        self.deletable = (not lead or PAIRED_CHARS.isdisjoint(lead)) and (
+            not trail or PAIRED_CHARS.isdisjoint(trail)
+        )
 
     def set_core(self, value: str, kind: str) -> None:
         """Set the output word, recording which edit kind changed it."""
@@ -99,12 +106,23 @@ class Unit:
             self.deleted = kind
 
 
-def tokenize(verbatim: str) -> list[Unit]:
-    """Split ``verbatim`` into :class:`Unit` s with their character offsets."""
-    units: list[Unit] = []
+#: One token of a verbatim text: start, end, gap_start, lead, core, trail, paragraph.
+Token = tuple[int, int, int, str, str, str, bool]
+
+
+@lru_cache(maxsize=4096)
+def scan(verbatim: str) -> tuple[Token, ...]:
+    """The tokens of ``verbatim`` as immutable tuples (what :func:`tokenize` turns into units).
+
+    Cached: the clean stage and :func:`~castline.clean.glossary.suggest_glossary`
+    both read every turn's tokens.
+    """
+    tokens: list[Token] = []
     previous_end = 0
+    count = verbatim.count
     for match in _UNIT_RE.finditer(verbatim):
         token = match.group()
+        start, end = match.span()
         body = token.lstrip(LEAD_CHARS)
         lead = token[: len(token) - len(body)]
         core = body.rstrip(TRAIL_CHARS)
@@ -112,23 +130,32 @@ def tokenize(verbatim: str) -> list[Unit]:
         if not core:
             # pure punctuation keeps everything in ``trail``; nothing to edit inside
             lead, core, trail = "", "", token
-        units.append(
-            Unit(
-                start=match.start(),
-                end=match.end(),
-                gap_start=previous_end,
-                lead=lead,
-                core=core,
-                trail=trail,
-                out_core=core,
-                out_trail=trail,
-            )
+        # a blank line in the source is a paragraph break already (two newlines need a
+        # gap of at least two characters, which spares the count for single spaces)
+        paragraph = bool(previous_end) and start - previous_end >= 2 and count("\n", previous_end, start) >= 2
+        tokens.append((start, end, previous_end, lead, core, trail, paragraph))
+        previous_end = end
+    return tuple(tokens)
+
+
+def tokenize(verbatim: str) -> list[Unit]:
+    """Split ``verbatim`` into :class:`Unit` s with their character offsets."""
+    units: list[Unit] = []
+    for start, end, gap_start, lead, core, trail, paragraph in scan(verbatim):
+        unit = Unit(
+            start=start,
+            end=end,
+            gap_start=gap_start,
+            lead=lead,
+            core=core,
+            trail=trail,
+            out_core=core,
+            out_trail=trail,
         )
-        if units[-1].gap_start and verbatim.count("\n", previous_end, match.start()) >= 2:
-            # a blank line in the source is a paragraph break already
-            units[-1].paragraph = True
-            units[-1].kinds["gap"] = "whitespace"
-        previous_end = match.end()
+        if paragraph:
+            unit.paragraph = True
+            unit.kinds["gap"] = "whitespace"
+        units.append(unit)
     return units
 
 
@@ -139,8 +166,16 @@ def kept(units: list[Unit]) -> list[int]:
 
 def ends_sentence(unit: Unit, *, output: bool = True) -> bool:
     """True when ``unit`` closes a sentence (terminal punctuation, not an abbreviation)."""
-    raw = unit.out_trail if output else unit.trail
-    if unit.is_punct and raw[:1] in "([{":
+    if output:
+        return closes_sentence(unit.out_trail, unit.out_core, unit.is_punct)
+    return closes_sentence(unit.trail, unit.core, unit.is_punct)
+
+
+def closes_sentence(raw: str, core: str, is_punct: bool) -> bool:
+    """:func:`ends_sentence` on a unit's parts: its trailing punctuation and word."""
+    if not raw:
+        return False  # the common case: no trailing punctuation at all
+    if is_punct and raw[:1] in "([{":
         return False  # "(!!!)" or "[…]" inside a sentence
     trail = raw.rstrip("\"'”’)]}*")
     if not trail or trail[-1] not in SENTENCE_END:
@@ -148,7 +183,6 @@ def ends_sentence(unit: Unit, *, output: bool = True) -> bool:
     if trail[-1] in "?!" and len(trail) < len(raw):
         return False  # a quoted question inside a sentence: “Are we on track?” debate
     if trail.endswith(".") and not trail.endswith("..."):
-        core = unit.out_core if output else unit.core
         # "Dr.", "etc.", "Ph.D.", "U.S." rarely end a sentence
         if core.lower() in _ABBREVIATIONS or _DOTTED_ABBREVIATION.match(core):
             return False
