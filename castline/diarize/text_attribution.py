@@ -622,27 +622,25 @@ def _decode_turns(
     return path
 
 
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    # scipy's logsumexp costs ~0.2 ms a call in validation; this loop calls it
-    # thousands of times on tiny arrays.
-    top = np.max(x, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))
-
-
 def _posteriors(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
-    from scipy.special import logsumexp
-
+    """Per-unit state posteriors of the HMM (forward-backward, rescaled each step)."""
     n, k = emit.shape
-    fwd = np.zeros((n, k))
-    bwd = np.zeros((n, k))
-    fwd[0] = emit[0] - math.log(k)
+    # Probabilities rescaled per step instead of log-space sums: two small
+    # matrix products per unit rather than a logsumexp each; any per-row or
+    # per-step constant cancels in the normalised posteriors.
+    e = np.exp(emit - emit.max(axis=1, keepdims=True))
+    t = np.exp(trans - trans.max(axis=(1, 2), keepdims=True))
+    fwd = np.empty((n, k))
+    bwd = np.ones((n, k))
+    fwd[0] = e[0] / e[0].sum()
     for i in range(1, n):
-        fwd[i] = _logsumexp(fwd[i - 1][:, None] + trans[i], axis=0) + emit[i]
+        f = (fwd[i - 1] @ t[i]) * e[i]
+        fwd[i] = f / max(f.sum(), 1e-300)
     for i in range(n - 2, -1, -1):
-        bwd[i] = _logsumexp(trans[i + 1] + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
-    post = fwd + bwd
-    return np.exp(post - logsumexp(post, axis=1, keepdims=True))
+        b = t[i + 1] @ (e[i + 1] * bwd[i + 1])
+        bwd[i] = b / max(b.sum(), 1e-300)
+    post = fwd * bwd
+    return post / np.maximum(post.sum(axis=1, keepdims=True), 1e-300)
 
 
 # -- speakers for the states ---------------------------------------------------------
