@@ -268,14 +268,19 @@ def _good_phrase(phrase: str) -> bool:
     return not all(t.isdigit() for t in tokens)
 
 
-def key_phrases(text: str, *, top: int = 12, max_words: int = 3) -> list[tuple[str, float]]:
-    """Key phrases of ``text`` (YAKE), best first, as ``(phrase, weight)``, weight in (0, 1]."""
+@lru_cache(maxsize=16)
+def _keyword_extractor(max_words: int, top: int):
+    # One extractor per setting: building one re-reads YAKE's stop-word file.
     import yake
 
+    return yake.KeywordExtractor(lan="en", n=max_words, top=top, dedupLim=0.7)
+
+
+def key_phrases(text: str, *, top: int = 12, max_words: int = 3) -> list[tuple[str, float]]:
+    """Key phrases of ``text`` (YAKE), best first, as ``(phrase, weight)``, weight in (0, 1]."""
     if len(words(text)) < 3:
         return []
-    extractor = yake.KeywordExtractor(lan="en", n=max_words, top=top * 2, dedupLim=0.7)
-    found = extractor.extract_keywords(text)
+    found = _keyword_extractor(max_words, top * 2).extract_keywords(text)
     out = []
     for rank, (phrase, _score) in enumerate(found):
         if _good_phrase(phrase):
@@ -536,17 +541,16 @@ class _TokenIndex:
 
 @lru_cache(maxsize=64)
 def _token_index(text: str) -> _TokenIndex:
-    found, lower, joined, initial = [], [], [], []
+    found = _WORD_RE.findall(text)
+    # split() gives the text between consecutive words (gaps[i] precedes word i),
+    # one C-level pass instead of slicing the text word by word.
+    gaps = [g.strip() for g in _WORD_RE.split(text)[: len(found)]]
+    lower = [w.lower() for w in found]
+    joined = [i > 0 and not g for i, g in enumerate(gaps)]
+    initial = [i == 0 or g[-1:] in {".", "?", "!"} for i, g in enumerate(gaps)]
     at: dict[str, list[int]] = {}
-    previous_end = None
-    for m in _WORD_RE.finditer(text):
-        gap = text[previous_end : m.start()] if previous_end is not None else ""
-        at.setdefault(m.group().lower(), []).append(len(found))
-        found.append(m.group())
-        lower.append(m.group().lower())
-        joined.append(previous_end is not None and not gap.strip())
-        initial.append(previous_end is None or gap.strip()[-1:] in {".", "?", "!"})
-        previous_end = m.end()
+    for i, w in enumerate(lower):
+        at.setdefault(w, []).append(i)
     return _TokenIndex(tuple(found), tuple(lower), tuple(joined), tuple(initial), at)
 
 
@@ -1243,10 +1247,60 @@ def _uniq(items: Sequence[str]) -> list[str]:
     return list(seen)
 
 
+# Case-insensitive matching is several times slower in ``re`` than exact matching,
+# so the features match case-sensitive twins of their patterns against the
+# lower-cased text. That is the same match, position for position, unless the
+# text holds a character whose lower case is not one character, depends on its
+# neighbours (final sigma), or case-folds onto an ASCII letter without being
+# its upper case (dotless i, long s): such texts take the original patterns.
+_CASE_TRAPS = re.compile("[\u0130\u0131\u017f\u03a3]")
+
+
+def _exact_case(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+_NUMBER_LOW, _CONCRETE_LOW, _CLAIM_LOW, _ABSOLUTE_LOW, _CONTRARIAN_LOW = (
+    _exact_case(p) for p in (_NUMBER, _CONCRETE, _CLAIM, _ABSOLUTE, _CONTRARIAN)
+)
+_STORY_LOW, _EMOTION_LOW, _HEDGE_LOW, _FILLER_LOW = (
+    _exact_case(p) for p in (_STORY, _EMOTION, _HEDGE, _FILLER)
+)
+# Every match of _CONTRARIAN holds one of these words: a text with none of them
+# skips the pattern (its bounded scans after "people" are the costliest here).
+_CONTRARIAN_NEEDLES = (
+    "people", "everyone", "everybody", "conventional", "consensus", "narrative", "contrary", "counter",
+    "surprising", "opposite", "not", "about", "buy", "controversy", "agree", "reality", "truth",
+)  # fmt: skip
+
+
+def _contrarian_count(lowered: str) -> int:
+    if not any(needle in lowered for needle in _CONTRARIAN_NEEDLES):
+        return 0
+    return len(_CONTRARIAN_LOW.findall(lowered))
+
+
 @lru_cache(maxsize=16384)
 def passage_features(text: str) -> PassageFeatures:
     """Count the quality features of ``text`` (see :class:`PassageFeatures`)."""
     names = [m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES]
+    if not _CASE_TRAPS.search(text):
+        low = text.lower()
+        return PassageFeatures(
+            words=len(words(text)),
+            # Numbers keep the text's own case ("Two", "5M").
+            numbers=[text[m.start() : m.end()].strip(" ,.") for m in _NUMBER_LOW.finditer(low)],
+            names=names,
+            concrete=len(_CONCRETE_LOW.findall(low)),
+            claims=_CLAIM_LOW.findall(low),
+            absolutes=len(_ABSOLUTE_LOW.findall(low)),
+            contrarian=_contrarian_count(low),
+            story=len(_STORY_LOW.findall(low)),
+            emotion=_EMOTION_LOW.findall(low),
+            hedges=len(_HEDGE_LOW.findall(low)),
+            fillers=len(_FILLER_LOW.findall(low)),
+            questions=text.count("?"),
+        )
     return PassageFeatures(
         words=len(words(text)),
         numbers=[m.group().strip(" ,.") for m in _NUMBER.finditer(text)],
@@ -1273,9 +1327,19 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
     last = units[b]
     if last.text.rstrip().endswith("?"):
         return False
-    tail = " ".join(u.text for u in units[max(a, b - 1) : b + 1])
-    feats = passage_features(tail)
-    return last.turn_last or bool(feats.claims) or bool(feats.contrarian)
+    if last.turn_last:
+        return True
+    return _lands(" ".join(u.text for u in units[max(a, b - 1) : b + 1]))
+
+
+@lru_cache(maxsize=16384)
+def _lands(tail: str) -> bool:
+    # Only whether a claim or a contrarian line fires matters here: one search each
+    # instead of every feature's findall (clips test thousands of window tails).
+    if _CASE_TRAPS.search(tail):
+        return bool(_CLAIM.search(tail) or _CONTRARIAN.search(tail))
+    low = tail.lower()
+    return bool(_CLAIM_LOW.search(low)) or _contrarian_count(low) > 0
 
 
 def _clip_title(
@@ -1365,7 +1429,8 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
     n = len(units)
     # The best single line of a window: a clip needs at least one quotable moment.
     peaks = [max(passage_features(u.text).score(), 0.0) for u in units]
-    candidates: list[tuple[float, int, int, list[str]]] = []
+    # (score, a, b, features, reactor follows): reasons are worded only for the chosen few.
+    candidates: list[tuple[float, int, int, PassageFeatures, bool]] = []
     for a in range(n):
         first = units[a]
         if first.excluded or opening_problem(first.text):
@@ -1393,32 +1458,25 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
                 # A question the same speaker never answers in the window is not a hook.
                 if all(u.text.rstrip().endswith("?") for u in units[a : b + 1]):
                     continue
-            reasons = []
-            if opens_question:
-                reasons.append("opens on a question")
-            elif opens_claim:
-                reasons.append("opens on a claim")
             score = feats.score() + open_bonus + 0.4 * peak
-            reasons += feats.reasons()
             nxt = units[b + 1] if b + 1 < n else None
-            if nxt and nxt.turn_first and nxt.speaker != units[b].speaker and _REACTION.match(nxt.text):
+            reacted = bool(
+                nxt and nxt.turn_first and nxt.speaker != units[b].speaker and _REACTION.match(nxt.text)
+            )
+            if reacted:
                 score += 0.6
-                reasons.append("the other speaker reacts right after")
             if units[b].turn_last:
                 score += 0.2
-                reasons.append("ends where the speaker finishes the point")
-            else:
-                reasons.append("ends on a payoff line")
             # Mild preference for 60-120 s: long enough to land, short enough to post.
             score -= 0.015 * max(0.0, 50 - duration) + 0.004 * max(0.0, duration - 120)
-            candidates.append((score, a, b, reasons))
+            candidates.append((score, a, b, feats, reacted))
     candidates.sort(key=lambda c: -c[0])
-    chosen: list[tuple[float, int, int, list[str]]] = []
+    chosen: list[tuple[float, int, int, PassageFeatures, bool]] = []
     for cand in candidates:
         _, a, b = cand[:3]
         t0, t1 = units[a].time_start, units[b].time_end
         ok = True
-        for _, ca, cb, _r in chosen:
+        for _, ca, cb, _f, _r in chosen:
             c0, c1 = units[ca].time_start, units[cb].time_end
             overlap = max(0.0, min(t1, c1) - max(t0, c0))
             if overlap > 0.2 * min(t1 - t0, c1 - c0):
@@ -1428,7 +1486,32 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
             chosen.append(cand)
             if len(chosen) >= count:
                 break
-    return [_make_clip(episode, units, a, b, score, reasons) for score, a, b, reasons in chosen]
+    return [
+        _make_clip(episode, units, a, b, score, _clip_reasons(units, a, b, feats, reacted))
+        for score, a, b, feats, reacted in chosen
+    ]
+
+
+def _clip_reasons(
+    units: Sequence[SentenceUnit], a: int, b: int, feats: PassageFeatures, reacted: bool
+) -> list[str]:
+    """Plain-words reasons for the clip ``units[a..b]``, in the order its score adds them up."""
+    first = units[a]
+    reasons = []
+    if is_question(first.text):
+        reasons.append("opens on a question")
+    else:
+        first_feats = passage_features(first.text)
+        if first_feats.claims or first_feats.contrarian:
+            reasons.append("opens on a claim")
+    reasons += feats.reasons()
+    if reacted:
+        reasons.append("the other speaker reacts right after")
+    if units[b].turn_last:
+        reasons.append("ends where the speaker finishes the point")
+    else:
+        reasons.append("ends on a payoff line")
+    return reasons
 
 
 def _episode_text(episode: Episode) -> str:

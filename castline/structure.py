@@ -166,15 +166,19 @@ _MATCH_SCORE = 86.0
 def _best_later_match(
     candidate: str, later: list[str], windows: list[str], offset: int
 ) -> tuple[int | None, float]:
-    """Best fuzzy match of ``candidate`` later on: (sentence index, score)."""
+    """Best fuzzy match of ``candidate`` later on: (sentence index, score).
+
+    ``windows`` are already normalised (rapidfuzz's ``default_process``): every
+    candidate is compared with the same windows, so they are processed once.
+    """
     from rapidfuzz import fuzz, process, utils
 
-    found = process.extractOne(candidate, windows, scorer=fuzz.partial_ratio, processor=utils.default_process)
+    query = utils.default_process(candidate)
+    found = process.extractOne(query, windows, scorer=fuzz.partial_ratio, processor=None)
     if found is None:
         return None, 0.0
     _, score, index = found
     # The window matched; point at the sentence in it that holds the quote.
-    query = utils.default_process(candidate)
     best = max(
         range(index, min(index + 3, len(later))),
         key=lambda j: (
@@ -211,7 +215,9 @@ def find_cold_open(sentences: list[str], *, max_sentences: int = 40, max_words: 
         return None
     # Quotes are cut from longer sentences, and sentence splits differ between
     # the two ASR passes, so each later sentence is compared with its successors.
-    windows = [" ".join(later[j : j + 3]) for j in range(len(later))]
+    from rapidfuzz import utils
+
+    windows = [utils.default_process(" ".join(later[j : j + 3])) for j in range(len(later))]
     matches: list[int | None] = []
     scores: list[float] = []
     for i in range(limit):

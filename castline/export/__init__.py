@@ -22,7 +22,7 @@ from castline.export.markdown import (
     verbatim_markdown,
 )
 from castline.export.report import episode_report_html
-from castline.export.subtitles import transcript_srt, transcript_vtt
+from castline.export.subtitles import caption_cues, transcript_srt, transcript_vtt
 from castline.model import Episode
 
 __all__ = [
@@ -42,12 +42,13 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    cues = caption_cues(episode)  # shared by the SRT and the VTT
     texts = {
         "transcript.md": transcript_markdown(episode),
         "verbatim.md": verbatim_markdown(episode),
         "edits.md": edits_markdown(episode),
-        "transcript.srt": transcript_srt(episode),
-        "transcript.vtt": transcript_vtt(episode),
+        "transcript.srt": transcript_srt(episode, cues=cues),
+        "transcript.vtt": transcript_vtt(episode, cues=cues),
         "chapters.json": json.dumps(podcast_chapters(episode), ensure_ascii=False, indent=2),
         "show-notes.md": show_notes_markdown(episode),
         "highlights.md": highlights_markdown(episode),

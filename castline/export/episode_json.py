@@ -20,11 +20,26 @@ def load_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    # jsonschema.validate checks the schema and builds a validator on every call;
+    # the schema is fixed, so that work is done once per process.
+    from jsonschema.validators import validator_for
+
+    schema = load_schema()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def validate_episode(data: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` when ``data`` breaks the schema."""
-    import jsonschema
+    from jsonschema.exceptions import best_match
 
-    jsonschema.validate(data, load_schema())
+    # The same error jsonschema.validate would raise: the best match of all of them.
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise error
 
 
 def write_episode_json(episode: Episode, path: Path) -> Path:

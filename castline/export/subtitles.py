@@ -8,8 +8,10 @@ them, else from the turn's span in proportion to characters.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from castline.model import Episode, Turn
 from castline.text import sentences
@@ -69,16 +71,22 @@ def caption_cues(episode: Episode) -> list[Cue]:
     return cues
 
 
+@lru_cache(maxsize=8192)
 def _wrapped(text: str) -> str:
+    # SRT and VTT wrap the same cue texts: each is wrapped once.
     return "\n".join(textwrap.wrap(text, LINE_CHARS)) or text
 
 
-def transcript_srt(episode: Episode) -> str:
-    """The readable transcript as SRT; a speaker change prefixes the cue with the name."""
+def transcript_srt(episode: Episode, *, cues: Sequence[Cue] | None = None) -> str:
+    """The readable transcript as SRT; a speaker change prefixes the cue with the name.
+
+    ``cues`` (default :func:`caption_cues` of ``episode``) lets a caller that writes
+    both SRT and VTT build the cues once.
+    """
     import srt
 
     subtitles, previous = [], None
-    for index, cue in enumerate(caption_cues(episode), 1):
+    for index, cue in enumerate(caption_cues(episode) if cues is None else cues, 1):
         text = _wrapped(cue.text)
         if cue.speaker != previous:
             text = f"{cue.speaker}: {text}"
@@ -95,12 +103,12 @@ def _vtt_time(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis % 1000:03d}"
 
 
-def transcript_vtt(episode: Episode) -> str:
-    """The readable transcript as WebVTT with ``<v Speaker>`` voice tags."""
+def transcript_vtt(episode: Episode, *, cues: Sequence[Cue] | None = None) -> str:
+    """The readable transcript as WebVTT with ``<v Speaker>`` voice tags (``cues`` as for SRT)."""
     import webvtt
 
     vtt = webvtt.WebVTT()
-    for cue in caption_cues(episode):
+    for cue in caption_cues(episode) if cues is None else cues:
         speaker = cue.speaker.replace(">", "")
         vtt.captions.append(
             webvtt.Caption(_vtt_time(cue.start), _vtt_time(cue.end), f"<v {speaker}>{_wrapped(cue.text)}")
