@@ -12,7 +12,7 @@ import random
 import pytest
 
 from castline.clean.units import scan, tokenize
-from castline.text import _plain_sentences, _pysbd_sentences, sentences
+from castline.text import _plain_sentences, _pysbd_sentences, _pysbd_spans, sentences
 
 SAMPLES = [
     "So we built it. Then we shipped it. Did it work? Yes! It did.",
@@ -101,3 +101,9 @@ def test_scan_matches_tokenize() -> None:
         scan(text)
     )
     assert units[0] is not tokenize(text)[0]  # fresh units each call: passes mutate them
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_found_offsets_equal_pysbd_spans(text: str) -> None:
+    # Offsets found by search must be the ones pysbd's char_span mode reports.
+    assert _pysbd_sentences(text) == _pysbd_spans(text)
