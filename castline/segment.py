@@ -1325,7 +1325,9 @@ def passage_features(text: str) -> PassageFeatures:
 def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
     """Does the window ``units[a..b]`` end on a landed point rather than mid-thought?"""
     last = units[b]
-    if last.text.rstrip().endswith("?"):
+    ending = last.text.rstrip()
+    # A question hands over; a sentence that trails off ("I agree that...") never lands.
+    if ending.endswith(("?", "...", "…", "-", "—", "–")):
         return False
     if last.turn_last:
         return True

@@ -496,3 +496,18 @@ def test_chapter_titles_use_meaning_when_an_embedder_is_given():
     # Each title comes from its own chapter's words.
     assert all(chapter.keywords for chapter in chapters)
     assert any(w in chapters[0].title.lower() for w in ("bread", "bakery", "sourdough", "loaf", "oven"))
+
+
+def test_clip_never_ends_on_a_sentence_that_trails_off():
+    from castline.segment import SentenceUnit, _payoff
+
+    def unit(i, text, last):
+        return SentenceUnit(i, 0, 0, len(text), text, i * 5.0, i * 5.0 + 5, "S1", frozenset(), i == 0, last)
+
+    landed = [unit(0, "We cut the cost of a launch by ninety percent.", False),
+              unit(1, "That is why the market moved.", True)]
+    trailing = [landed[0], unit(1, "Yeah, I guess I agree that...", True)]
+    dashed = [landed[0], unit(1, "And the thing is —", True)]
+    assert _payoff(landed, 0, 1)
+    assert not _payoff(trailing, 0, 1)
+    assert not _payoff(dashed, 0, 1)
