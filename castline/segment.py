@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -1256,63 +1257,63 @@ def _uniq(items: Sequence[str]) -> list[str]:
 _CASE_TRAPS = re.compile("[\u0130\u0131\u017f\u03a3]")
 
 
-def _exact_case(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+class _FeaturePatterns(NamedTuple):
+    """The patterns :func:`passage_features` counts, one set per way of matching."""
+
+    number: re.Pattern[str]
+    concrete: re.Pattern[str]
+    claim: re.Pattern[str]
+    absolute: re.Pattern[str]
+    contrarian: re.Pattern[str]
+    story: re.Pattern[str]
+    emotion: re.Pattern[str]
+    hedge: re.Pattern[str]
+    filler: re.Pattern[str]
 
 
-_NUMBER_LOW, _CONCRETE_LOW, _CLAIM_LOW, _ABSOLUTE_LOW, _CONTRARIAN_LOW = (
-    _exact_case(p) for p in (_NUMBER, _CONCRETE, _CLAIM, _ABSOLUTE, _CONTRARIAN)
+_AS_WRITTEN = _FeaturePatterns(
+    _NUMBER, _CONCRETE, _CLAIM, _ABSOLUTE, _CONTRARIAN, _STORY, _EMOTION, _HEDGE, _FILLER
 )
-_STORY_LOW, _EMOTION_LOW, _HEDGE_LOW, _FILLER_LOW = (
-    _exact_case(p) for p in (_STORY, _EMOTION, _HEDGE, _FILLER)
-)
-# Every match of _CONTRARIAN holds one of these words: a text with none of them
-# skips the pattern (its bounded scans after "people" are the costliest here).
+# Case-sensitive twins, for the lower-cased text (see _CASE_TRAPS).
+_ON_LOWER_CASE = _FeaturePatterns(*(re.compile(p.pattern, p.flags & ~re.IGNORECASE) for p in _AS_WRITTEN))
+# Every match of _CONTRARIAN holds one of these words: a lower-cased text with none
+# of them skips the pattern (its bounded scans after "people" are the costliest here).
 _CONTRARIAN_NEEDLES = (
     "people", "everyone", "everybody", "conventional", "consensus", "narrative", "contrary", "counter",
     "surprising", "opposite", "not", "about", "buy", "controversy", "agree", "reality", "truth",
 )  # fmt: skip
 
 
-def _contrarian_count(lowered: str) -> int:
-    if not any(needle in lowered for needle in _CONTRARIAN_NEEDLES):
+def _matching(text: str) -> tuple[str, _FeaturePatterns]:
+    """The string to search and the patterns to search it with (same matches, same offsets)."""
+    if _CASE_TRAPS.search(text):
+        return text, _AS_WRITTEN
+    return text.lower(), _ON_LOWER_CASE
+
+
+def _contrarian_count(subject: str, patterns: _FeaturePatterns) -> int:
+    if patterns is _ON_LOWER_CASE and not any(needle in subject for needle in _CONTRARIAN_NEEDLES):
         return 0
-    return len(_CONTRARIAN_LOW.findall(lowered))
+    return len(patterns.contrarian.findall(subject))
 
 
 @lru_cache(maxsize=16384)
 def passage_features(text: str) -> PassageFeatures:
     """Count the quality features of ``text`` (see :class:`PassageFeatures`)."""
-    names = [m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES]
-    if not _CASE_TRAPS.search(text):
-        low = text.lower()
-        return PassageFeatures(
-            words=len(words(text)),
-            # Numbers keep the text's own case ("Two", "5M").
-            numbers=[text[m.start() : m.end()].strip(" ,.") for m in _NUMBER_LOW.finditer(low)],
-            names=names,
-            concrete=len(_CONCRETE_LOW.findall(low)),
-            claims=_CLAIM_LOW.findall(low),
-            absolutes=len(_ABSOLUTE_LOW.findall(low)),
-            contrarian=_contrarian_count(low),
-            story=len(_STORY_LOW.findall(low)),
-            emotion=_EMOTION_LOW.findall(low),
-            hedges=len(_HEDGE_LOW.findall(low)),
-            fillers=len(_FILLER_LOW.findall(low)),
-            questions=text.count("?"),
-        )
+    subject, p = _matching(text)
     return PassageFeatures(
         words=len(words(text)),
-        numbers=[m.group().strip(" ,.") for m in _NUMBER.finditer(text)],
-        names=names,
-        concrete=len(_CONCRETE.findall(text)),
-        claims=[m.group().lower() for m in _CLAIM.finditer(text)],
-        absolutes=len(_ABSOLUTE.findall(text)),
-        contrarian=len(_CONTRARIAN.findall(text)),
-        story=len(_STORY.findall(text)),
-        emotion=[m.group().lower() for m in _EMOTION.finditer(text)],
-        hedges=len(_HEDGE.findall(text)),
-        fillers=len(_FILLER.findall(text)),
+        # Numbers keep the text's own case ("Two", "5M").
+        numbers=[text[m.start() : m.end()].strip(" ,.") for m in p.number.finditer(subject)],
+        names=[m.group(1) for m in _PROPER.finditer(text) if m.group(1) not in _NOT_NAMES],
+        concrete=len(p.concrete.findall(subject)),
+        claims=[m.group().lower() for m in p.claim.finditer(subject)],
+        absolutes=len(p.absolute.findall(subject)),
+        contrarian=_contrarian_count(subject, p),
+        story=len(p.story.findall(subject)),
+        emotion=[m.group().lower() for m in p.emotion.finditer(subject)],
+        hedges=len(p.hedge.findall(subject)),
+        fillers=len(p.filler.findall(subject)),
         questions=text.count("?"),
     )
 
@@ -1338,10 +1339,8 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
 def _lands(tail: str) -> bool:
     # Only whether a claim or a contrarian line fires matters here: one search each
     # instead of every feature's findall (clips test thousands of window tails).
-    if _CASE_TRAPS.search(tail):
-        return bool(_CLAIM.search(tail) or _CONTRARIAN.search(tail))
-    low = tail.lower()
-    return bool(_CLAIM_LOW.search(low)) or _contrarian_count(low) > 0
+    subject, p = _matching(tail)
+    return bool(p.claim.search(subject)) or _contrarian_count(subject, p) > 0
 
 
 def _clip_title(
@@ -1437,10 +1436,9 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
         first = units[a]
         if first.excluded or opening_problem(first.text):
             continue
-        opens_question = is_question(first.text)
-        first_feats = passage_features(first.text)
-        opens_claim = bool(first_feats.claims or first_feats.contrarian)
-        open_bonus = 0.6 if opens_question else (0.4 if opens_claim else 0.0)
+        opening = _opening(first.text)
+        opens_question = opening == "question"
+        open_bonus = {"question": 0.6, "claim": 0.4}.get(opening, 0.0)
         if first.turn_first:
             open_bonus += 0.2
         feats = PassageFeatures()
@@ -1494,18 +1492,20 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
     ]
 
 
+def _opening(sentence: str) -> str | None:
+    """How a clip opening on ``sentence`` hooks: ``"question"``, ``"claim"`` or None."""
+    if is_question(sentence):
+        return "question"
+    feats = passage_features(sentence)
+    return "claim" if feats.claims or feats.contrarian else None
+
+
 def _clip_reasons(
     units: Sequence[SentenceUnit], a: int, b: int, feats: PassageFeatures, reacted: bool
 ) -> list[str]:
     """Plain-words reasons for the clip ``units[a..b]``, in the order its score adds them up."""
-    first = units[a]
-    reasons = []
-    if is_question(first.text):
-        reasons.append("opens on a question")
-    else:
-        first_feats = passage_features(first.text)
-        if first_feats.claims or first_feats.contrarian:
-            reasons.append("opens on a claim")
+    opening = _opening(units[a].text)
+    reasons = [f"opens on a {opening}"] if opening else []
     reasons += feats.reasons()
     if reacted:
         reasons.append("the other speaker reacts right after")

@@ -8,6 +8,7 @@ CJK and emoji count 2).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,41 +82,43 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
 
 def _pysbd_sentences(text: str) -> tuple[Sentence, ...]:
     """Sentences of ``text`` as pysbd splits them (uncached)."""
-    out: list[Sentence] = []
     if not text.strip():
         return ()
-    cursor = 0
-    for raw in _segmenter().segment(text):
-        start = text.find(raw, cursor)
-        if start < 0:
-            # pysbd returned text that is not in the source (it never has on the seeds,
-            # dev set or cleanup corpus): let pysbd locate every sentence itself.
-            return _pysbd_spans(text)
-        end = start + len(raw.rstrip())
-        start += len(raw) - len(raw.lstrip())
-        if end > start:
-            out.append(Sentence(text[start:end], start, end))
-        cursor = max(cursor, end)
-    return tuple(out)
+    found = _anchored(text, ((raw, None) for raw in _segmenter().segment(text)))
+    # pysbd returned text that is not in the source (it never has on the seeds, dev
+    # set or cleanup corpus): let pysbd locate every sentence itself.
+    return _pysbd_spans(text) if found is None else found
 
 
 def _pysbd_spans(text: str) -> tuple[Sentence, ...]:
     """Sentences with pysbd's own character spans (slower: a regex per sentence)."""
     import pysbd
 
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    found = _anchored(text, ((span.sent, span.start) for span in segmenter.segment(text)))
+    return found or ()
+
+
+def _anchored(text: str, pieces: Iterable[tuple[str, int | None]]) -> tuple[Sentence, ...] | None:
+    """Sentences of ``text`` from pysbd's ``(sentence, start or None)`` pieces, in order.
+
+    Each piece is found by search from the end of the one before (pysbd's own
+    offsets drift on repeated substrings); a piece not found falls back to its
+    start, or, without one, makes the result None.
+    """
     out: list[Sentence] = []
     cursor = 0
-    for span in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
-        raw = span.sent
-        # pysbd's offsets can drift on repeated substrings; re-anchor by search.
+    for raw, fallback in pieces:
         start = text.find(raw, cursor)
         if start < 0:
-            start = span.start
+            if fallback is None:
+                return None
+            start = fallback
         end = start + len(raw.rstrip())
         start += len(raw) - len(raw.lstrip())
         if end > start:
             out.append(Sentence(text[start:end], start, end))
-        cursor = max(cursor, start + len(raw.rstrip()))
+        cursor = max(cursor, end)
     return tuple(out)
 
 
