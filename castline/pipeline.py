@@ -6,16 +6,20 @@ artifacts); :func:`process` is the plain-Python path used by tests and benches.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from castline.model import Episode, Speaker
 
-__all__ = ["STAGES", "Settings", "build_settings", "process", "read_glossary", "run_stage", "stage_key"]
+__all__ = [
+    "STAGES", "Settings", "build_settings", "process", "read_glossary", "run_stage", "stage_errors",
+    "stage_key",
+]
 
 
 @dataclass
@@ -138,9 +142,26 @@ STAGES: dict[str, Callable[[Episode, Settings], Episode]] = {
 }
 
 
+@contextlib.contextmanager
+def stage_errors(name: str) -> Iterator[None]:
+    """Tag any exception raised inside with ``stage = name`` (unless already tagged).
+
+    The tag travels with the exception (it survives pickling), so whoever
+    quarantines the input can say which stage broke without asking anyone.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not getattr(exc, "stage", None):
+            with contextlib.suppress(AttributeError):  # exceptions with __slots__ stay untagged
+                exc.stage = name
+        raise
+
+
 def run_stage(name: str, episode: Episode, settings: Settings) -> Episode:
-    """Run one named stage on ``episode``."""
-    return STAGES[name](episode, settings)
+    """Run one named stage on ``episode``; an exception it raises names the stage."""
+    with stage_errors(name):
+        return STAGES[name](episode, settings)
 
 
 def stage_key(previous_key: str, stage: str, settings: Settings) -> str:

@@ -21,7 +21,7 @@ from castline.export.markdown import highlights_markdown
 from castline.ingest import IngestError, read_episodes
 from castline.inputs import is_audio_path
 from castline.model import Episode
-from castline.pipeline import STAGES, Settings, build_settings, run_stage, stage_key
+from castline.pipeline import STAGES, Settings, build_settings, run_stage, stage_errors, stage_key
 from castline.text import format_timestamp
 
 __all__ = ["process_episode", "progress_hooks"]
@@ -63,7 +63,8 @@ def _retry_io_only(task, task_run, state) -> bool:
 def ingest(path: str, title: str | None) -> list[Episode]:
     """Read the input file into episodes."""
     _tell("ingest", Path(path).name)
-    return read_episodes(path, title=title)
+    with stage_errors("ingest"):
+        return read_episodes(path, title=title)
 
 
 @task(cache_key_fn=_key_from_parameters, persist_result=True)
@@ -73,7 +74,7 @@ def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     from castline.locks import slot
 
     _tell("transcribe", Path(path).name)
-    with slot("audio"):
+    with stage_errors("transcribe"), slot("audio"):
         episode = transcribe(path)
     if title:
         episode.title = title
@@ -87,7 +88,7 @@ def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, 
     from castline.locks import slot
 
     _tell("diarize", Path(path).name)
-    with slot("audio"):
+    with stage_errors("diarize"), slot("audio"):
         return [tuple(segment) for segment in diarize(path, **hints)]
 
 
@@ -99,10 +100,11 @@ def label_voices(episode: Episode, path: str, segments: list, settings: Settings
     from castline.diarize.voices import recognise_voices
 
     _tell("voices", episode.slug)
-    episode = assign_words(episode, segments)
-    episode.metadata["diarization"] = [list(segment) for segment in segments]
-    recognised = recognise_voices(episode, path, segments)
-    return name_diarized_speakers(episode, settings.speakers, fixed=recognised)
+    with stage_errors("voices"):
+        episode = assign_words(episode, segments)
+        episode.metadata["diarization"] = [list(segment) for segment in segments]
+        recognised = recognise_voices(episode, path, segments)
+        return name_diarized_speakers(episode, settings.speakers, fixed=recognised)
 
 
 @task(retries=1, retry_delay_seconds=[2])
@@ -111,7 +113,8 @@ def cut_audio(episode: Episode, path: str, folder: str, clean: bool, fmt: str = 
     from castline.export.clip_audio import cut_clips
 
     _tell("clip audio", episode.slug)
-    cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt)
+    with stage_errors("clip audio"):
+        cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt)
     return episode
 
 
@@ -126,7 +129,8 @@ def stage(name: str, episode: Episode, settings: Settings, key: str) -> Episode:
 def export(episode: Episode, folder: str) -> dict[str, str]:
     """Write the episode's outputs into its folder."""
     _tell("export", episode.slug)
-    paths = write_outputs(episode, folder)
+    with stage_errors("export"):
+        paths = write_outputs(episode, folder)
     return {name: str(path) for name, path in paths.items()}
 
 

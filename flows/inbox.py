@@ -99,13 +99,15 @@ def watch_inbox(
             return_state=True,
         )
         if not state.is_completed():
-            stage = _failed_stage(state.state_details.flow_run_id)
             try:
-                state.result()  # re-raises the subflow's own exception
+                state.result()  # re-raises the subflow's own exception, tagged with its stage
             except Exception as exc:
-                if stage and not getattr(exc, "stage", None):
-                    with contextlib.suppress(AttributeError):  # the report then names the stage
-                        exc.stage = stage
+                # Untagged (raised outside a stage's body): ask the server which task failed.
+                if not getattr(exc, "stage", None):
+                    stage = _failed_stage(state.state_details.flow_run_id)
+                    if stage:
+                        with contextlib.suppress(AttributeError):  # the report then names the stage
+                            exc.stage = stage
                 raise
         return state.result()
 
