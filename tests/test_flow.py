@@ -18,15 +18,28 @@ Eiso Kant: I personally think it's 18 to 36 months away for the vast majority of
 """
 
 
-def _task_states(flow_run_id) -> list[tuple[str, str]]:
+def _task_states(flow_run_id, expect: tuple[str, ...] = ("ingest", "highlights", "export")) -> dict[str, str]:
+    """Task name -> final state name, once the server has recorded the ``expect``ed tasks.
+
+    Task-run states reach the server as events, flushed in the background, so a
+    read straight after the flow returns can miss the last ones.
+    """
+    import time
+
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    deadline = time.monotonic() + 60
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
-        )
-        return [(run.name, run.state.name) for run in runs]
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            # Stage tasks are named after their stage; others "<task>-<short id>".
+            states = {run.name.rsplit("-", 1)[0]: run.state for run in runs if run.state}
+            if all(name in states and states[name].is_final() for name in expect) or time.monotonic() > deadline:
+                return {name: state.name for name, state in states.items()}
+            time.sleep(0.25)
 
 
 def _artifacts(flow_run_id) -> list:
@@ -59,12 +72,12 @@ def test_flow_processes_and_reuses_finished_stages(tmp_path: Path):
 
     second = process_episode(str(source), out_dir=str(out), show="Street Talk", return_state=True)
     assert second.is_completed()
-    states = dict(_task_states(second.state_details.flow_run_id))
+    states = _task_states(second.state_details.flow_run_id)
     cached = [name for name, state in states.items() if state == "Cached"]
     assert len(cached) >= 5, states
 
     # A changed setting reruns its stage and what follows, not what precedes it.
     third = process_episode(str(source), out_dir=str(out), show="Another Show", return_state=True)
-    states = dict(_task_states(third.state_details.flow_run_id))
+    states = _task_states(third.state_details.flow_run_id)
     assert states.get("speakers") == "Cached" and states.get("clean") == "Cached", states
     assert states.get("highlights") == "Completed", states
