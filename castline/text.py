@@ -77,7 +77,87 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
     plain = _plain_sentences(text)
     if plain is not None:
         return plain
-    return _pysbd_sentences(text)
+    pieces = _independent_pieces(text)
+    if pieces is None:
+        return _pysbd_sentences(text)
+    # Each piece is split on its own (cached, most of them plain): pysbd's rules never
+    # reach across a line break or a sure end in text free of its long-range constructs.
+    return tuple(
+        Sentence(s.text, s.start + offset, s.end + offset)
+        for offset, piece in pieces
+        for s in _sentences(piece)
+    )
+
+
+# List markers ("2.", "-3.", "b.", "iv)", "3)"): pysbd checks their numbering over the
+# whole text, line breaks included. A ")" anywhere could close one.
+_LIST_MARKER_RE = re.compile(r"(?:^|(?<=[\s\-⁃]))\d{1,2}\.(?=[\s)])|\)|(?:^|(?<=\s))[a-z]\.")
+# What else pysbd matches across sentences within a line: quotes, brackets, dashed
+# asides, an apostrophe that opens or closes a quotation.
+_QUOTED_RE = re.compile(r"[\"“”‘«»(\[\]{}]|--|['’](?=\s)|(?:^|(?<=\s))['’]")
+_LINE_BREAKS_RE = re.compile(r"[\r\n]+")
+# A sure end: a mark after a word of two or more lower-case letters, one space, then a
+# capitalised word. Abbreviations and exclamation words are excluded by the caller.
+_SURE_END_RE = re.compile(r"(?:^|(?<=\s))([a-z]{2,})[.?!](?= [A-Z][a-z ])")
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[frozenset[str], tuple[str, ...]]:
+    """pysbd's abbreviations, and those it matches as patterns ("u.s" also finds "uis")."""
+    from pysbd.lang.english import English
+
+    listed = English.Abbreviation
+    every = frozenset(a.strip().lower() for a in (*listed.ABBREVIATIONS, *listed.PREPOSITIVE_ABBREVIATIONS,
+                                                   *listed.NUMBER_ABBREVIATIONS))
+    patterns = tuple(a.strip().lower() for a in listed.ABBREVIATIONS if re.escape(a.strip()) != a.strip())
+    return every, patterns
+
+
+def _independent_pieces(text: str) -> list[tuple[int, str]] | None:
+    """``text`` cut where pysbd's splitting of the parts equals its splitting of the
+    whole, as ``(offset, piece)``; None when there is no such cut.
+
+    Long turns (minutes of speech) are where pysbd is slowest: it searches the whole
+    text once per abbreviation it lists. Cut first, pysbd sees only the short pieces
+    that need it. Two kinds of cut: line breaks (pysbd ends a sentence at every one
+    and reads lines apart, except for list numbering) and, in a line with no quotes or
+    brackets, a sure sentence end (tests/test_text_speed_paths.py compares the results
+    with pysbd's on the whole text).
+    """
+    if _LIST_MARKER_RE.search(text):
+        return None
+    if "\n" in text or "\r" in text:
+        pieces, start = [], 0
+        for brk in _LINE_BREAKS_RE.finditer(text):
+            if brk.start() > start:
+                pieces.append((start, text[start : brk.start()]))
+            start = brk.end()
+        if start < len(text):
+            pieces.append((start, text[start:]))
+        return pieces
+    if len(text) < 200 or _QUOTED_RE.search(text):
+        return None
+    abbreviations, patterns = _abbreviations()
+    lowered = text.lower()
+    if any(p in lowered for p in patterns):
+        # pysbd looks such an abbreviation up as a pattern over the whole line once the
+        # abbreviation occurs anywhere in it: a word in another piece can match.
+        return None
+    exclamations = _exclamation_words()
+    cuts = [
+        m.end()
+        for m in _SURE_END_RE.finditer(text)
+        if m.group(1) not in abbreviations
+        and not (text[m.end() - 1] == "!" and any(text[: m.end()].endswith(w) for w in exclamations))
+    ]
+    if not cuts:
+        return None
+    pieces, start = [], 0
+    for cut in cuts:
+        pieces.append((start, text[start:cut]))
+        start = cut + 1  # the one space after the mark belongs to neither sentence
+    pieces.append((start, text[start:]))
+    return pieces
 
 
 def _pysbd_sentences(text: str) -> tuple[Sentence, ...]:

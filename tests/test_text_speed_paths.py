@@ -12,7 +12,7 @@ import random
 import pytest
 
 from castline.clean.units import scan, tokenize
-from castline.text import _plain_sentences, _pysbd_sentences, _pysbd_spans, sentences
+from castline.text import _independent_pieces, _plain_sentences, _pysbd_sentences, _pysbd_spans, sentences
 
 SAMPLES = [
     "So we built it. Then we shipped it. Did it work? Yes! It did.",
@@ -92,6 +92,69 @@ def test_sentences_equal_pysbd_on_random_text() -> None:
             plain += 1
             assert fast == _pysbd_sentences(text), text
     assert plain > 400  # the generator reaches the fast path often enough to test it
+
+
+_SENTENCES = [
+    "So we built the whole thing ourselves over about two years.",
+    "Did it work for the customers we had?",
+    "Yes, and then we raised money from investors.",
+    "that was the hard part, honestly.",
+    "Dr. Smith joined us in Jan. and left in June.",
+    "Claude 3.7 came out and we tried it with a temperature of 0.7 first.",
+    "It was fine, e.g. for tests, i.e. the boring bits.",
+    "Wow! Great stuff there.",
+    "Yahoo! Was the name of the company.",
+    "Wait... what happened next?",
+    "So the answer is no. The plan stays.",
+    "He works at Acme Inc. in the U.S. these days.",
+    "and we never looked back",
+]
+# What makes pysbd read across sentences: quotes, brackets, lists.
+_RISKY = [
+    "We said 'no' to them.",
+    'He said "stop. go now." and left.',
+    "The players' union said nothing at all.",
+    "Item a. first and item b. second.",
+    "They counted 1. apples and 2. pears.",
+    "She asked (quietly. very quietly.) and waited.",
+]
+
+
+def _long_text(rng: random.Random) -> str:
+    def part() -> str:
+        roll = rng.random()
+        return rng.choice(_RISKY) if roll < 0.02 else rng.choice(_SENTENCES) if roll < 0.96 else _random_text(rng)
+
+    parts = [part() for _ in range(rng.randint(2, 40))]
+    text = parts[0]
+    for part in parts[1:]:
+        text += rng.choice([" ", " ", " ", " ", "\n", "\n\n", " \n"]) + part
+    return text
+
+
+def test_split_at_independent_cuts_equals_pysbd_on_the_whole() -> None:
+    rng = random.Random(11)
+    pieced = 0
+    for _ in range(1500):
+        text = _long_text(rng)
+        pieced += _independent_pieces(text) is not None
+        assert tuple(sentences(text)) == _pysbd_sentences(text), text
+    assert pieced > 200  # the cut path is taken often enough to be tested
+
+
+def test_seed_turns_split_as_pysbd_splits_them() -> None:
+    from pathlib import Path
+
+    from castline.ingest import read_episodes
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    pieced = 0
+    for path in sorted(seeds.glob("*.txt")):
+        for episode in read_episodes(path):
+            for turn in episode.turns:
+                pieced += _independent_pieces(turn.text) is not None
+                assert tuple(sentences(turn.text)) == _pysbd_sentences(turn.text), turn.text[:200]
+    assert pieced >= 20
 
 
 def test_scan_matches_tokenize() -> None:
