@@ -233,6 +233,32 @@ def _abbreviation_periods() -> tuple[re.Pattern, re.Pattern]:
 
 
 @lru_cache(maxsize=1)
+def _longest_abbreviation() -> int:
+    from pysbd.lang.english import English
+
+    listed = English.Abbreviation
+    return max(len(name.strip()) for name in (*listed.ABBREVIATIONS, *listed.PREPOSITIVE_ABBREVIATIONS))
+
+
+def _abbreviation_before_period(text: str) -> bool:
+    """Does either :func:`_abbreviation_periods` pattern match in ``text``?
+
+    A match ends on a period, so only the few characters before each period are
+    searched: the same answer as searching the whole text, without trying some
+    two hundred alternatives at every position.
+    """
+    reach = _longest_abbreviation() + 1
+    patterns = _abbreviation_periods()
+    i = text.find(".")
+    while i >= 0:
+        window = (max(0, i - reach), i + 3)  # the lookaheads read two characters on
+        if any(pattern.search(text, *window) for pattern in patterns):
+            return True
+        i = text.find(".", i + 1)
+    return False
+
+
+@lru_cache(maxsize=1)
 def _exclamation_words() -> tuple[str, ...]:
     from pysbd.exclamation_words import ExclamationWords
 
@@ -278,7 +304,7 @@ def _plain_sentences(text: str) -> tuple[Sentence, ...] | None:
         if text[i - 1].isdigit() and word[0] == "-":
             return None  # "-2. ": a list marker for pysbd
         ends.append(i + 1)
-    if "." in text and any(pattern.search(text) for pattern in _abbreviation_periods()):
+    if "." in text and _abbreviation_before_period(text):
         return None
     out = []
     start = 0
