@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from castline.model import Clip, Episode, Highlight, Preview
 from castline.segment import (
@@ -108,10 +109,17 @@ def _quote_score(text: str, *, ideal_words: tuple[int, int], question: float = 0
     else:
         score -= 0.3
     # Pronoun-heavy quotes lean on context the reader lacks.
-    toks = [w.lower() for w in words(text)]
-    vague = sum(t in {"it", "this", "that", "they", "them", "those", "these", "he", "she"} for t in toks)
-    score -= 1.5 * vague / max(n, 1)
+    score -= 1.5 * _vague_words(text) / max(n, 1)
     return score
+
+
+_VAGUE = frozenset({"it", "this", "that", "they", "them", "those", "these", "he", "she"})
+
+
+@lru_cache(maxsize=16384)
+def _vague_words(text: str) -> int:
+    """How many of ``text``'s words are pronouns that point outside it."""
+    return sum(w.lower() in _VAGUE for w in words(text))
 
 
 def _quote_start(u: SentenceUnit) -> int | None:

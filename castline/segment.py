@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -1432,6 +1432,12 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
     peaks = [max(passage_features(u.text).score(), 0.0) for u in units]
     # (score, a, b, features, reactor follows): reasons are worded only for the chosen few.
     candidates: list[tuple[float, int, int, PassageFeatures, bool]] = []
+
+    @cache
+    def payoff(b: int, with_previous: bool) -> bool:
+        # A window's payoff reads only its last one or two sentences: judged once per end.
+        return _payoff(units, b - 1 if with_previous else b, b)
+
     for a in range(n):
         first = units[a]
         if first.excluded or opening_problem(first.text):
@@ -1452,7 +1458,7 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
             # Features add up sentence by sentence: no re-scan of the whole window.
             feats = feats.merged(passage_features(units[b].text))
             peak = max(peak, peaks[b])
-            if duration < min_s or not _payoff(units, a, b):
+            if duration < min_s or not payoff(b, b > a):
                 continue
             if opens_question and all(u.turn == first.turn for u in units[a : b + 1]):
                 # A question the same speaker never answers in the window is not a hook.

@@ -106,3 +106,14 @@ def test_edit_review_lists_glossary_suggestions(tmp_path, episode):
     episode.metadata["glossary_suggestions"] = [{"heard": "DeepSeq", "likely": "DeepSeek", "score": 0.91}]
     text = write_outputs(episode, tmp_path)["edits.md"].read_text(encoding="utf-8")
     assert "## Glossary suggestions" in text and "“DeepSeq” → “DeepSeek” (0.91)" in text
+
+
+def test_committed_schema_is_a_valid_schema():
+    # Runs build the validator without re-checking the schema each process; this checks it.
+    from jsonschema.validators import validator_for
+
+    from castline.export.episode_json import load_schema
+
+    schema = load_schema()
+    validator_for(schema).check_schema(schema)
+    assert schema.get("$schema"), "the schema names its draft, so validator_for picks the right one"

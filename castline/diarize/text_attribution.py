@@ -563,9 +563,10 @@ def _decode_turns(
     a change between turns scores the boundary's switch evidence.
     """
     n, k = emit.shape
+    span = MAX_TURN_UNITS
     cum_emit = np.vstack([np.zeros(k), np.cumsum(emit, axis=0)])
-    stay_by_state = np.array([[trans[i, j, j] for j in range(k)] for i in range(n)])
-    cum_stay = np.vstack([np.zeros(k), np.cumsum(stay_by_state, axis=0)])
+    columns = np.arange(k)
+    cum_stay = np.vstack([np.zeros(k), np.cumsum(trans[:, columns, columns], axis=0)])
     cum_words = np.concatenate([[0.0], np.cumsum(ev.words)])
     # Hosts ask short questions and guests give long answers, but both vary a lot.
     priors = {
@@ -578,40 +579,45 @@ def _decode_turns(
     start_bonus = np.array([w.host_first if r == "host" else 0.0 for r in roles])
     role_sign = np.array([1.0 if r == "host" else -1.0 if r == "guest" else 0.0 for r in roles])
     end_question = w.turn_end_question * ev.asks[:, None] * role_sign[None, :]
+    # Same-speaker chaining: allowed for over-long turns, at a cost.
+    chained = trans.copy()
+    chained[:, columns, columns] -= CHAIN_PENALTY
+    two_sigma2 = 2 * sigma**2
+
+    # A turn's own score, for every end b and every start a within reach (row b - 1,
+    # column a - b + span; columns before the episode start are never read).
+    ends = np.arange(1, n + 1)[:, None]
+    starts = np.maximum(ends - span + np.arange(span)[None, :], 0)
+    ends = np.broadcast_to(ends, starts.shape)
+    log_words = np.log(np.maximum(cum_words[ends] - cum_words[starts], 1.0))[:, :, None]
+    inside = cum_emit[ends] - cum_emit[starts]
+    # Boundaries strictly inside the turn all "stay".
+    inside += cum_stay[ends] - cum_stay[np.minimum(starts + 1, ends)]
+    inside -= (log_words - mu) ** 2 / two_sigma2
+    # Hosts end their turns by handing over with a question, however long the
+    # preamble; a guest's turn rarely ends in one.
+    inside += end_question[:, None, :]
+
     best = np.full((n + 1, k), -np.inf)
     back_start = np.zeros((n + 1, k), dtype=int)
     back_state = np.zeros((n + 1, k), dtype=int)
-    # Same-speaker chaining: allowed for over-long turns, at a cost.
-    chained = trans.copy()
-    chained[:, np.arange(k), np.arange(k)] -= CHAIN_PENALTY
-    two_sigma2 = 2 * sigma**2
-    columns = np.arange(k)
-    # All states at once per turn end: the loop over turn ends is the only Python loop.
+    # Entering a turn that starts at a (from the start, or from a turn of state i
+    # ending there) depends only on the turns ending at a: worked out once, as soon
+    # as best[a] is known. The loop over turn ends is the only Python loop.
+    enter_best = np.empty((n + 1, k))
+    enter_from = np.zeros((n + 1, k), dtype=int)
+    enter_best[0] = start_bonus
     for b in range(1, n + 1):
-        starts = np.arange(max(0, b - MAX_TURN_UNITS), b)
-        log_words = np.log(np.maximum(cum_words[b] - cum_words[starts], 1.0))[:, None]
-        inside = cum_emit[b] - cum_emit[starts]
-        # Boundaries strictly inside the turn all "stay".
-        inside += cum_stay[b] - cum_stay[np.minimum(starts + 1, b)]
-        inside -= (log_words - mu) ** 2 / two_sigma2
-        # Hosts end their turns by handing over with a question, however long
-        # the preamble; a guest's turn rarely ends in one.
-        inside += end_question[b - 1]
-        # Entering the turn at ``a``: from the start, or from a turn of state i.
-        enter = np.empty((len(starts), k))
-        enter_state = np.zeros((len(starts), k), dtype=int)
-        if starts[0] == 0:
-            enter[0] = start_bonus
-        rest = starts[starts > 0]
-        if len(rest):
-            move = best[rest][:, :, None] + chained[rest]  # (start, from, to)
-            enter_state[len(starts) - len(rest):] = np.argmax(move, axis=1)
-            enter[len(starts) - len(rest):] = np.max(move, axis=1)
-        total = enter + inside
+        lo = max(0, b - span)
+        total = enter_best[lo:b] + inside[b - 1, span - (b - lo) :]
         pick = np.argmax(total, axis=0)
         best[b] = total[pick, columns]
-        back_start[b] = starts[pick]
-        back_state[b] = enter_state[pick, columns]
+        back_start[b] = lo + pick
+        back_state[b] = enter_from[lo + pick, columns]
+        if b < n:
+            move = best[b][:, None] + chained[b]  # (from, to)
+            enter_from[b] = np.argmax(move, axis=0)
+            enter_best[b] = move[enter_from[b], columns]
     path = [0] * n
     b, j = n, int(np.argmax(best[n]))
     while b > 0:

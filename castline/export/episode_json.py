@@ -22,14 +22,13 @@ def load_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    # jsonschema.validate checks the schema and builds a validator on every call;
-    # the schema is fixed, so that work is done once per process.
+    # jsonschema.validate checks the schema and builds a validator on every call. The
+    # schema is committed and checked by the tests (tests/test_export.py), so a run
+    # only builds the validator, once per process.
     from jsonschema.validators import validator_for
 
     schema = load_schema()
-    cls = validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return validator_for(schema)(schema)
 
 
 def validate_episode(data: dict[str, Any]) -> None:
