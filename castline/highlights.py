@@ -42,6 +42,8 @@ __all__ = [
     "highlight_tweet",
     "make_highlights",
     "make_previews",
+    "post_quote",
+    "quote_in_post",
     "verify_quotes",
 ]
 
@@ -49,6 +51,28 @@ __all__ = [
 ELISION = " [...] "
 
 _UNATTRIBUTED = frozenset({"", "unknown", "unknown speaker", "speaker"})
+
+
+def post_quote(quote: str) -> str:
+    """``quote`` as a post shows it: a lower-case first letter capitalised in brackets.
+
+    A quote may begin mid-sentence ("the reality is ..." after a dropped "And so").
+    Publications mark the one letter they change: "[T]he reality is ...". Nothing
+    else differs, so :func:`quote_in_post` recovers the verbatim words exactly.
+    """
+    first = quote[:1]
+    upper = first.upper()
+    # Only a letter whose capital is one letter and lower-cases back ("ß" is not).
+    if first.islower() and len(upper) == 1 and upper.lower() == first:
+        return f"[{upper}]{quote[1:]}"
+    return quote
+
+
+def quote_in_post(shown: str) -> str:
+    """The verbatim words behind a quote shown by :func:`post_quote`."""
+    if len(shown) >= 3 and shown[0] == "[" and shown[2] == "]" and shown[1].isupper():
+        return shown[1].lower() + shown[3:]
+    return shown
 
 
 @dataclass
@@ -294,17 +318,18 @@ def make_previews(
 
 
 def highlight_tweet(episode: Episode, quote: str, speaker_id: str | None, start: float) -> str | None:
-    """The post for ``quote``: ``“quote” — Name on Show (HH:MM:SS)``.
+    """The post for ``quote``: ``“quote” — Name on Show (HH:MM:SS)`` (quote as :func:`post_quote` shows it).
 
     Drops the timestamp only when the post would otherwise overflow; None when
     even that is too long (choose a shorter quote then).
     """
     name = episode.speaker_name(speaker_id)
     where = episode.show or episode.title
-    with_time = f"“{quote}” — {name} on {where} ({format_timestamp(start)})"
+    shown = post_quote(quote)
+    with_time = f"“{shown}” — {name} on {where} ({format_timestamp(start)})"
     if tweet_valid(with_time):
         return with_time
-    without_time = f"“{quote}” — {name} on {where}"
+    without_time = f"“{shown}” — {name} on {where}"
     return without_time if tweet_valid(without_time) else None
 
 
@@ -483,7 +508,7 @@ def add_threads(episode: Episode) -> None:
         used: set[int] = set()
         for cand in quotes:
             name = episode.speaker_name(episode.turns[cand.turn].speaker)
-            post = f"“{cand.text}” — {name} {{mark}}"
+            post = f"“{post_quote(cand.text)}” — {name} {{mark}}"
             if tweet_valid(post.format(mark="(9/9)")):
                 drafts.append(post)
                 used.update(cand.units)
@@ -499,7 +524,7 @@ def add_threads(episode: Episode) -> None:
         ]
         claims.sort(key=lambda c: -passage_features(c[1]).score())
         for _u, sentence in claims:
-            post = f"The takeaway: “{sentence}” {{mark}}"
+            post = f"The takeaway: “{post_quote(sentence)}” {{mark}}"
             if tweet_valid(post.format(mark="(9/9)")):
                 drafts.append(post)
                 break
@@ -580,8 +605,8 @@ def verify_quotes(episode: Episode) -> list[str]:
             continue
         if episode.turns[h.turn].text[h.char_start : h.char_end] != h.text or not h.text:
             problems.append(f"{tag}: text is not turns[{h.turn}].text[{h.char_start}:{h.char_end}]")
-        if f"“{h.text}”" not in h.tweet:
-            problems.append(f"{tag}: tweet does not carry the quote verbatim")
+        if f"“{post_quote(h.text)}”" not in h.tweet:
+            problems.append(f"{tag}: tweet does not carry the quote verbatim (first letter aside)")
         if not tweet_valid(h.tweet):
             problems.append(f"{tag}: tweet invalid ({tweet_length(h.tweet)} weighted)")
         if h.weighted_length != tweet_length(h.tweet):
@@ -605,6 +630,6 @@ def verify_quotes(episode: Episode) -> list[str]:
                 problems.append(f"{tag}: thread post {i} lacks its ({i}/{len(c.thread)}) mark")
             # Anything a post puts in quotation marks must be the clip's own words.
             for quoted in re.findall(r"“([^”]+)”", post):
-                if quoted not in c.text and quoted != episode.title:
+                if quote_in_post(quoted) not in c.text and quoted != episode.title:
                     problems.append(f"{tag}: thread post {i} quotes words not in the clip")
     return problems

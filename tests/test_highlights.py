@@ -14,6 +14,8 @@ from castline.highlights import (
     highlight_tweet,
     make_highlights,
     make_previews,
+    post_quote,
+    quote_in_post,
     verify_quotes,
 )
 from castline.model import Clip, Episode, Highlight, Preview, Speaker
@@ -93,7 +95,7 @@ def test_highlight_tweet_format_and_fallback():
     tweet = highlight_tweet(ep, "Solar has no such floor.", "S2", 3725)
     assert tweet == "“Solar has no such floor.” — Bo Guest on Grid Talk (01:02:05)"
     # A quote that only fits without the timestamp loses the timestamp, not words.
-    long_quote = "x" * (280 - len("“” — Bo Guest on Grid Talk") - 3)
+    long_quote = "X" + "x" * (280 - len("“” — Bo Guest on Grid Talk") - 4)
     fallback = highlight_tweet(ep, long_quote, "S2", 10)
     assert fallback is not None and "(00:00:10)" not in fallback and long_quote in fallback
     assert highlight_tweet(ep, "y" * 300, "S2", 10) is None
@@ -107,7 +109,7 @@ def test_highlights_attributed_verbatim_and_ranked():
         assert ep.turns[h.turn].text[h.char_start : h.char_end] == h.text
         assert h.speaker in {"S1", "S2"}
         assert tweet_valid(h.tweet) and h.weighted_length == tweet_length(h.tweet) <= 280
-        assert h.tweet.startswith(f"“{h.text}” — ")
+        assert h.tweet.startswith(f"“{post_quote(h.text)}” — ")
     assert not any("Acme" in h.text for h in highlights)
     scores = [h.score for h in highlights]
     assert scores == sorted(scores, reverse=True)
@@ -213,6 +215,40 @@ def test_verify_quotes_catches_problems():
     assert any("tweet invalid" in p for p in problems)
     assert any(p.startswith("preview 0") for p in problems)
     assert any(p.startswith("clip 0") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        ("the reality is simple.", "[T]he reality is simple."),
+        ("The reality is simple.", "The reality is simple."),
+        ("42 models shipped.", "42 models shipped."),
+        ("élan matters.", "[É]lan matters."),
+        ("ßtraße is German.", "ßtraße is German."),  # no one-letter capital: left alone
+        ("[a] b", "[a] b"),
+    ],
+)
+def test_post_quote_marks_only_the_changed_letter(quote, shown):
+    assert post_quote(quote) == shown
+    assert quote_in_post(shown) == quote
+
+
+def test_posts_capitalise_a_mid_sentence_quote_and_stay_verifiable():
+    ep = _interview()
+    turn = ep.turns[3]
+    start = turn.text.index("most people think")
+    end = turn.text.index("permits are.") + len("permits are.")
+    quote = turn.text[start:end]
+    tweet = highlight_tweet(ep, quote, "S2", 12.0)
+    assert tweet.startswith("“[M]ost people think storage is the bottleneck, but permits are.” — Bo Guest")
+    highlight = Highlight(text=quote, speaker="S2", start=12.0, end=15.0, tweet=tweet,
+                          weighted_length=tweet_length(tweet), turn=3, char_start=start, char_end=end)
+    ep.highlights = [highlight]
+    assert verify_quotes(ep) == []
+    # Any other change to the words is still caught.
+    highlight.tweet = tweet.replace("bottleneck", "problem")
+    highlight.weighted_length = tweet_length(highlight.tweet)
+    assert any("does not carry the quote" in p for p in verify_quotes(ep))
 
 
 def test_mlst_runs_fast_and_is_faithful(mlst):

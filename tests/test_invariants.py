@@ -7,10 +7,13 @@ replays; episode.json validates.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from castline.clean import apply_edits
 from castline.export import validate_episode
+from castline.highlights import quote_in_post
 from castline.model import Episode
 from castline.text import tweet_length, words
 
@@ -67,7 +70,9 @@ def test_quotes_are_verbatim_spans_of_the_transcript(processed_seeds, name):
     for _, episode in _episodes(processed_seeds, name):
         for h in episode.highlights:
             assert episode.turns[h.turn].text[h.char_start : h.char_end] == h.text
-            assert h.text in h.tweet
+            # The post opens on the quote; only a mid-sentence first letter may be shown "[T]he".
+            shown = re.match(r"“(.+)” — ", h.tweet, re.DOTALL)
+            assert shown and quote_in_post(shown.group(1)) == h.text, h.tweet
         for p in episode.previews:
             turn_text = episode.turns[p.turn].text
             assert " [...] ".join(turn_text[a:b] for a, b in p.spans) == p.text
