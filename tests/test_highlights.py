@@ -144,9 +144,9 @@ def test_threads_per_clip(mlst):
             assert f"({i}/{n})" in post
         assert "?" in clip.thread[0]
         assert "“" in clip.thread[1] and "— " in clip.thread[1]
-        # The quoted words in post 2 are verbatim clip text.
+        # The quoted words in post 2 are verbatim clip text (a mid-sentence start shown "[T]he").
         quote = clip.thread[1].split("“", 1)[1].rsplit("”", 1)[0]
-        assert quote in clip.text
+        assert quote_in_post(quote) in clip.text
         assert "Listen from" in clip.thread[-1]
 
 
