@@ -3,7 +3,7 @@
 Every quote made here is a verbatim span of a turn's clean text, addressed by
 ``(turn, char_start, char_end)``: nothing is paraphrased or truncated inside a
 quote. Shorter posts come from choosing shorter spans. Candidates are scored on
-the same explainable features as clips (:func:`castline.segment.passage_features`).
+the same explainable features as clips (:func:`castline.passages.passage_features`).
 
 Example
 -------
@@ -21,19 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from castline.model import Clip, Episode, Highlight, Preview
-from castline.segment import (
-    EXCLUDED_TAGS,
-    SentenceUnit,
-    best_phrase,
-    episode_end,
-    is_question,
-    lead_trim,
-    opening_problem,
-    passage_features,
-    sentence_units,
-    strip_list_marker,
-)
+from castline.passages import is_question, lead_trim, opening_problem, passage_features, strip_list_marker
+from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, episode_end, sentence_units
 from castline.text import format_timestamp, sentences, tweet_length, tweet_valid, words
+from castline.titles import best_phrase
 
 __all__ = [
     "ELISION",

@@ -106,7 +106,7 @@ def _clean(ep: Episode, s: Settings) -> Episode:
 
 def _chapters(ep: Episode, s: Settings) -> Episode:
     from castline import embed
-    from castline.segment import make_chapters
+    from castline.chapters import make_chapters
 
     use_minilm = s.embedder == "minilm" or (s.embedder == "auto" and embed.available())
     ep.chapters = make_chapters(ep, embed=embed.embed if use_minilm else None)
@@ -114,7 +114,7 @@ def _chapters(ep: Episode, s: Settings) -> Episode:
 
 
 def _clips(ep: Episode, s: Settings) -> Episode:
-    from castline.segment import find_clips
+    from castline.clips import find_clips
 
     ep.clips = find_clips(ep, count=s.clip_count)
     return ep

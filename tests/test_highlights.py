@@ -7,6 +7,8 @@ import time
 import pytest
 from test_segment import all_seed_episodes, episode_from_lines, mlst_episode
 
+from castline.chapters import make_chapters
+from castline.clips import find_clips
 from castline.highlights import (
     ELISION,
     add_threads,
@@ -19,7 +21,6 @@ from castline.highlights import (
     verify_quotes,
 )
 from castline.model import Clip, Episode, Highlight, Preview, Speaker
-from castline.segment import find_clips, make_chapters
 from castline.text import tweet_length, tweet_valid
 
 

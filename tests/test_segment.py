@@ -13,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from castline.chapters import make_chapters, tfidf_embed
+from castline.clips import find_clips
 from castline.model import Episode, Speaker, Turn
-from castline.segment import (
-    find_clips,
-    make_chapters,
-    opening_problem,
-    sentence_units,
-    tfidf_embed,
-    title_case,
-)
+from castline.passages import opening_problem
+from castline.sentence_units import sentence_units
 from castline.text import SPEAKING_RATE_WPS, sentences, words
+from castline.titles import title_case
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -427,7 +424,7 @@ def test_every_seed_segments(episode):
 
 
 def test_best_phrase_prefers_specific_noun_phrases():
-    from castline.segment import best_phrase
+    from castline.titles import best_phrase
 
     text = (
         "We spent the year on the Kubernetes scheduler. The Kubernetes scheduler decides where pods run, "
@@ -442,7 +439,7 @@ def test_best_phrase_prefers_specific_noun_phrases():
 
 
 def test_titles_complete_clipped_phrases_and_skip_verb_phrases():
-    from castline.segment import _complete, _lexicon, _noun_head, _phrase_problem
+    from castline.titles import _complete, _lexicon, _noun_head, _phrase_problem
 
     text = (
         "We talk about human level intelligence. Is human level intelligence near? "
@@ -499,7 +496,8 @@ def test_chapter_titles_use_meaning_when_an_embedder_is_given():
 
 
 def test_clip_never_ends_on_a_sentence_that_trails_off():
-    from castline.segment import SentenceUnit, _payoff
+    from castline.clips import _payoff
+    from castline.sentence_units import SentenceUnit
 
     def unit(i, text, last):
         return SentenceUnit(i, 0, 0, len(text), text, i * 5.0, i * 5.0 + 5, "S1", frozenset(), i == 0, last)

@@ -1,0 +1,237 @@
+"""Clips: self-contained passages worth posting.
+
+Clips are windows of whole sentences lasting 30 s - 3 min that stand alone and
+carry a payoff, scored on plain, explainable features (specificity, claims,
+stories, emotion, a reaction that follows) minus hedging and filler
+(:mod:`castline.passages`).
+
+Example
+-------
+>>> clips = find_clips(episode, count=3)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache, lru_cache
+
+from castline.model import Clip, Episode
+from castline.passages import (
+    PassageFeatures,
+    _contrarian_count,
+    _matching,
+    is_question,
+    opening_problem,
+    passage_features,
+    strip_list_marker,
+)
+from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
+from castline.text import words
+from castline.titles import best_phrase, title_case
+
+__all__ = ["find_clips"]
+
+# The other speaker's reply opening on a reaction ("Wow", "Great point"): the passage landed.
+_REACTION = re.compile(
+    r"^\W*(?:wow|oh wow|amazing|fascinating|incredible|interesting|that's (?:fascinating|amazing|"
+    r"incredible|brilliant|great|interesting|so interesting|wild|crazy|a great)|that is (?:fascinating|"
+    r"amazing|incredible)|i love (?:that|this|it)|great point|good point|brilliant|exactly|ha+|"
+    r"so true|yes!|mind-blowing|beautiful)",
+    re.IGNORECASE,
+)
+
+
+def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
+    """Does the window ``units[a..b]`` end on a landed point rather than mid-thought?"""
+    last = units[b]
+    ending = last.text.rstrip()
+    # A question hands over; a sentence that trails off ("I agree that...") never lands.
+    if ending.endswith(("?", "...", "…", "-", "—", "–")):
+        return False
+    if last.turn_last:
+        return True
+    return _lands(" ".join(u.text for u in units[max(a, b - 1) : b + 1]))
+
+
+@lru_cache(maxsize=16384)
+def _lands(tail: str) -> bool:
+    # Only whether a claim or a contrarian line fires matters here: one search each
+    # instead of every feature's findall (clips test thousands of window tails).
+    subject, p = _matching(tail)
+    return bool(p.claim.search(subject)) or _contrarian_count(subject, p) > 0
+
+
+def _clip_title(
+    text_units: Sequence[SentenceUnit], context: str | None = None, exclude: Sequence[str] = ()
+) -> str:
+    """A short, specific title for a clip.
+
+    In order: a short question that opens the clip; the clip's own short claim;
+    its best noun phrase (never a lone everyday word such as "Software"); a
+    question of up to 14 words anywhere in it; its opening words.
+    """
+    texts = [strip_list_marker(u.text) for u in text_units]
+    opening = texts[0]
+    if is_question(opening) and 3 <= len(words(opening)) <= 8 and opening_problem(opening) is None:
+        return opening
+    claims = []
+    for text in texts:
+        n = len(words(text))
+        feats = passage_features(text)
+        if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(text) is None:
+            claims.append((feats.score(), text.rstrip(".!")))
+    if claims:
+        return max(claims)[1]
+    phrase = best_phrase(" ".join(texts), context=context, exclude=exclude)
+    if phrase:
+        return title_case(phrase)
+    for text in texts:
+        if is_question(text) and 3 <= len(words(text)) <= 14 and opening_problem(text) is None:
+            return text
+    first = texts[0]
+    return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
+
+
+def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:
+    """The ``count`` most compelling self-contained passages, best first.
+
+    A candidate is a run of whole sentences lasting ``min_s``-``max_s`` seconds
+    that opens without leaning on earlier talk, opens on a question or a claim
+    where it can, ends on a payoff, and touches no ``ad`` or ``cold_open`` turn.
+    Scores add specificity, claims, stories, emotion and a reaction that follows,
+    minus hedging and filler; ``Clip.reasons`` says which fired. Chosen clips
+    overlap each other by at most 20% of the shorter one.
+    """
+    units = sentence_units(episode)
+    n = len(units)
+    # The best single line of a window: a clip needs at least one quotable moment.
+    peaks = [max(passage_features(u.text).score(), 0.0) for u in units]
+    # (score, a, b, features, reactor follows): reasons are worded only for the chosen few.
+    candidates: list[tuple[float, int, int, PassageFeatures, bool]] = []
+
+    @cache
+    def payoff(b: int, with_previous: bool) -> bool:
+        # A window's payoff reads only its last one or two sentences: judged once per end.
+        return _payoff(units, b - 1 if with_previous else b, b)
+
+    for a in range(n):
+        first = units[a]
+        if first.excluded or opening_problem(first.text):
+            continue
+        opening = _opening(first.text)
+        opens_question = opening == "question"
+        open_bonus = {"question": 0.6, "claim": 0.4}.get(opening, 0.0)
+        if first.turn_first:
+            open_bonus += 0.2
+        feats = PassageFeatures()
+        peak = 0.0
+        for b in range(a, n):
+            if units[b].excluded:
+                break
+            duration = units[b].time_end - first.time_start
+            if duration > max_s:
+                break
+            # Features add up sentence by sentence: no re-scan of the whole window.
+            feats = feats.merged(passage_features(units[b].text))
+            peak = max(peak, peaks[b])
+            if duration < min_s or not payoff(b, b > a):
+                continue
+            if opens_question and all(u.turn == first.turn for u in units[a : b + 1]):
+                # A question the same speaker never answers in the window is not a hook.
+                if all(u.text.rstrip().endswith("?") for u in units[a : b + 1]):
+                    continue
+            score = feats.score() + open_bonus + 0.4 * peak
+            nxt = units[b + 1] if b + 1 < n else None
+            reacted = bool(
+                nxt and nxt.turn_first and nxt.speaker != units[b].speaker and _REACTION.match(nxt.text)
+            )
+            if reacted:
+                score += 0.6
+            if units[b].turn_last:
+                score += 0.2
+            # Mild preference for 60-120 s: long enough to land, short enough to post.
+            score -= 0.015 * max(0.0, 50 - duration) + 0.004 * max(0.0, duration - 120)
+            candidates.append((score, a, b, feats, reacted))
+    candidates.sort(key=lambda c: -c[0])
+    chosen: list[tuple[float, int, int, PassageFeatures, bool]] = []
+    for cand in candidates:
+        _, a, b = cand[:3]
+        t0, t1 = units[a].time_start, units[b].time_end
+        ok = True
+        for _, ca, cb, _f, _r in chosen:
+            c0, c1 = units[ca].time_start, units[cb].time_end
+            overlap = max(0.0, min(t1, c1) - max(t0, c0))
+            if overlap > 0.2 * min(t1 - t0, c1 - c0):
+                ok = False
+                break
+        if ok:
+            chosen.append(cand)
+            if len(chosen) >= count:
+                break
+    return [
+        _make_clip(episode, units, a, b, score, _clip_reasons(units, a, b, feats, reacted))
+        for score, a, b, feats, reacted in chosen
+    ]
+
+
+def _opening(sentence: str) -> str | None:
+    """How a clip opening on ``sentence`` hooks: ``"question"``, ``"claim"`` or None."""
+    if is_question(sentence):
+        return "question"
+    feats = passage_features(sentence)
+    return "claim" if feats.claims or feats.contrarian else None
+
+
+def _clip_reasons(
+    units: Sequence[SentenceUnit], a: int, b: int, feats: PassageFeatures, reacted: bool
+) -> list[str]:
+    """Plain-words reasons for the clip ``units[a..b]``, in the order its score adds them up."""
+    opening = _opening(units[a].text)
+    reasons = [f"opens on a {opening}"] if opening else []
+    reasons += feats.reasons()
+    if reacted:
+        reasons.append("the other speaker reacts right after")
+    if units[b].turn_last:
+        reasons.append("ends where the speaker finishes the point")
+    else:
+        reasons.append("ends on a payoff line")
+    return reasons
+
+
+def _episode_text(episode: Episode) -> str:
+    return " ".join(t.text for t in episode.turns if not set(t.tags) & EXCLUDED_TAGS)
+
+
+def _make_clip(
+    episode: Episode,
+    units: Sequence[SentenceUnit],
+    a: int,
+    b: int,
+    score: float,
+    reasons: list[str],
+) -> Clip:
+    first, last = units[a], units[b]
+    parts = []
+    for ti in range(first.turn, last.turn + 1):
+        text = episode.turns[ti].text
+        lo = first.start if ti == first.turn else 0
+        hi = last.end if ti == last.turn else len(text)
+        parts.append(text[lo:hi])
+    speakers: list[str] = []
+    for u in units[a : b + 1]:
+        if u.speaker is not None and u.speaker not in speakers:
+            speakers.append(u.speaker)
+    return Clip(
+        start=round(first.time_start, 2),
+        end=round(last.time_end, 2),
+        title=_clip_title(
+            units[a : b + 1], context=_episode_text(episode), exclude=[s.name for s in episode.speakers]
+        ),
+        text="\n".join(parts),
+        score=round(score, 3),
+        reasons=reasons,
+        speakers=speakers,
+        turn_start=first.turn,
+        turn_end=last.turn,
+    )
