@@ -222,16 +222,44 @@ _LIST_MARKER = re.compile(
 )
 
 
+_ROUGH_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FIRST_PERSON_CAPS = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"})
+
+
+@lru_cache(maxsize=16384)
+def _title_like(sentence: str, min_words: int = 5, share: float = 0.6) -> bool:
+    """Are most of the words after the first capitalised, as in a heading or a talk's title?
+
+    Speech capitalises names, a few a sentence; a title ("Changing Data With
+    Confidence using DuckDB - Hannes Mühleisen") capitalises nearly every word,
+    everyday words included. A run of names ("Sam Altman, Dario Amodei and Demis
+    Hassabis agree") capitalises few everyday words, so it still reads as speech.
+    """
+    from wordfreq import zipf_frequency
+
+    tokens = [w for w in words(sentence)[1:] if w[0].isalpha() and w not in _FIRST_PERSON_CAPS]
+    if len(tokens) < min_words - 1:
+        return False
+    capitalised = [w for w in tokens if w[0].isupper()]
+    if len(capitalised) < share * len(tokens):
+        return False
+    return sum(zipf_frequency(w, "en") >= 4.0 for w in capitalised) >= 2
+
+
 def fragment_problem(quote: str) -> str | None:
     """Why ``quote`` reads as a fragment of a list or layout rather than speech, or None.
 
     Flags list items (bullet or number markers at the start or inside), paragraph
-    breaks, and a last sentence of a single word.
+    breaks, headings or titles (most words capitalised), and a last sentence of a
+    single word.
     """
     if "\n\n" in quote or "\n" in quote.strip():
         return "spans a line or paragraph break"
     if _LIST_MARKER.search(quote):
         return "a list item"
+    # A cheap split is enough here: a title stays title-like in whatever pieces it falls.
+    if any(_title_like(piece) for piece in _ROUGH_SENTENCE_END.split(quote)):
+        return "reads as a heading or a title, not speech"
     tail = re.split(r"(?<=[.!?:])\s+", quote.strip())
     if len(tail) > 1 and len(words(tail[-1])) < 2:
         # The cheap split also cuts at abbreviations ("the U.S. economy."): confirm.

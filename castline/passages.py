@@ -43,6 +43,7 @@ _DEPENDENT_OPENING = re.compile(
       | (?:(?:it|this|that)(?:'s|’s|\s+is|\s+was)\s+)?(?:the\s+)?(?:same|former|latter|other\s+one)\b
       | (?:in|on|for)\s+(?:that|this|those)\s+(?:case|sense|way)\b
       | (?:which|who)\b
+      | \d{1,2}\s+(?:is|was|are|were)\b  # an item of an earlier list: "2 is when ..."
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

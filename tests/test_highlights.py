@@ -282,6 +282,8 @@ def test_every_seed_is_faithful(episode):
         "Steps: 1. write it down and 2. ship it.",
         "I find that to be something the model never does naturally. AI.",
         "First paragraph ends here.\n\nSecond paragraph starts.",
+        "Changing Data With Confidence using DuckDB - Hannes Mühleisen (PyData Global 2024) Transcript here.",
+        "The State of AI Report Is Out Now For Everyone.",
     ],
 )
 def test_fragment_problem_flags_layout(quote):
@@ -295,6 +297,9 @@ def test_fragment_problem_flags_layout(quote):
         "It costs 5 - 10 dollars a month, and that is the whole point.",
         "Version 2. It is good.",
         "The U.S. economy is bigger than you think.",
+        # Names are capitalised, everyday words are not: a run of names is still speech.
+        "Sam Altman, Dario Amodei and Demis Hassabis all agree on this.",
+        "We met Google, OpenAI, Anthropic, Meta and Mistral last week.",
     ],
 )
 def test_fragment_problem_accepts_speech(quote):

@@ -237,6 +237,7 @@ def test_sentence_units_offsets_and_paragraphs():
         "This is exactly what I was worried about.",
         "It was a really hard time for everyone.",
         "But the results were not there yet.",
+        "2 is when AlphaGo beats even Lee Sedol.",
     ],
 )
 def test_opening_problem_flags_dependent_openings(sentence):
@@ -251,6 +252,8 @@ def test_opening_problem_flags_dependent_openings(sentence):
         "I remember when we first ran the model on real code.",
         "It's hard to overstate how fast this field moves.",
         "Most people think scale is everything, but data matters more.",
+        "2024 was the year agents finally shipped to real users.",
+        "100,000 GPUs are training the next model right now.",
     ],
 )
 def test_opening_problem_accepts_standalone_openings(sentence):
