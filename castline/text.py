@@ -102,14 +102,28 @@ _SURE_END_RE = re.compile(r"(?:^|(?<=\s))([a-z]{2,})[.?!](?= [A-Z][a-z ])")
 
 
 @lru_cache(maxsize=1)
-def _abbreviations() -> tuple[frozenset[str], tuple[str, ...]]:
-    """pysbd's abbreviations, and those it matches as patterns ("u.s" also finds "uis")."""
+def _listed_abbreviations() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """pysbd's English abbreviation lists, stripped: (general, titles such as "dr", before numbers)."""
     from pysbd.lang.english import English
 
     listed = English.Abbreviation
-    every = frozenset(a.strip().lower() for a in (*listed.ABBREVIATIONS, *listed.PREPOSITIVE_ABBREVIATIONS,
-                                                   *listed.NUMBER_ABBREVIATIONS))
-    patterns = tuple(a.strip().lower() for a in listed.ABBREVIATIONS if re.escape(a.strip()) != a.strip())
+
+    def names(group: list[str]) -> tuple[str, ...]:
+        return tuple(name.strip() for name in group)
+
+    return (
+        names(listed.ABBREVIATIONS),
+        names(listed.PREPOSITIVE_ABBREVIATIONS),
+        names(listed.NUMBER_ABBREVIATIONS),
+    )
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[frozenset[str], tuple[str, ...]]:
+    """pysbd's abbreviations, and those it matches as patterns ("u.s" also finds "uis")."""
+    general, titles, numbers = _listed_abbreviations()
+    every = frozenset(name.lower() for name in (*general, *titles, *numbers))
+    patterns = tuple(name.lower() for name in general if re.escape(name) != name)
     return every, patterns
 
 
@@ -220,24 +234,14 @@ def _abbreviation_periods() -> tuple[re.Pattern, re.Pattern]:
     ("approx. I think"; the rest of what it looks for cannot follow a period here). Both patterns match more
     than pysbd would change, never less.
     """
-    from pysbd.lang.english import English
-
-    listed = English.Abbreviation
-    titles = {name.strip() for name in listed.PREPOSITIVE_ABBREVIATIONS}
-    others = {name.strip() for name in listed.ABBREVIATIONS} - titles
+    general, prepositive, _ = _listed_abbreviations()
+    titles = set(prepositive)
+    others = set(general) - titles
 
     def before_period(names: set[str], then: str) -> re.Pattern:
         return re.compile(r"(?:^|(?<=\s))(?:" + "|".join(sorted(names)) + r")\." + then, re.IGNORECASE)
 
     return before_period(titles, r"(?=\s)"), before_period(others, r"(?=\s[a-zI])")
-
-
-@lru_cache(maxsize=1)
-def _longest_abbreviation() -> int:
-    from pysbd.lang.english import English
-
-    listed = English.Abbreviation
-    return max(len(name.strip()) for name in (*listed.ABBREVIATIONS, *listed.PREPOSITIVE_ABBREVIATIONS))
 
 
 def _abbreviation_before_period(text: str) -> bool:
@@ -247,7 +251,8 @@ def _abbreviation_before_period(text: str) -> bool:
     searched: the same answer as searching the whole text, without trying some
     two hundred alternatives at every position.
     """
-    reach = _longest_abbreviation() + 1
+    general, titles, _ = _listed_abbreviations()
+    reach = max(map(len, (*general, *titles))) + 1
     patterns = _abbreviation_periods()
     i = text.find(".")
     while i >= 0:

@@ -56,25 +56,23 @@ def deploy_to_pool(pool: str = "castline", *, queue: str | None = None, source: 
     deployment set to a queue (e.g. ``audio`` on a GPU worker). The pool is
     created (type ``process``) when missing. Returns the deployment ids.
     """
+    import contextlib
     from pathlib import Path
 
+    from prefect import flow as flow_factory
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists
 
     root = source or str(Path(__file__).resolve().parent.parent)
     with get_client(sync_client=True) as client:
-        try:
+        with contextlib.suppress(ObjectAlreadyExists):
             client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
-        except ObjectAlreadyExists:
-            pass
     ids = []
     for name, entrypoint, parameters in (
         ("process-episode", "flows/episode.py:process_episode", {"out_dir": f"{data_dir}/output"}),
         ("watch-inbox", "flows/inbox.py:watch_inbox", {"data_dir": data_dir}),
     ):
-        from prefect import flow as flow_factory
-
         remote = flow_factory.from_source(source=root, entrypoint=entrypoint)
         ids.append(str(remote.deploy(name=name, work_pool_name=pool, work_queue_name=queue,
                                      parameters=parameters, build=False, push=False,

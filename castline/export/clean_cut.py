@@ -57,7 +57,7 @@ def removed_words(turn: Turn, edits: list[Edit]) -> set[int]:
         inside = [i for i, (a, b) in enumerate(offsets) if b > a and a >= edit.start and b <= edit.end]
         if not inside:
             continue
-        before = [_tokens(turn.words[i].text)[0] if _tokens(turn.words[i].text) else "" for i in inside]
+        before = [(_tokens(turn.words[i].text) or [""])[0] for i in inside]
         after = _tokens(edit.replacement)
         kept = set()
         for block in SequenceMatcher(a=before, b=after, autojunk=False).get_matching_blocks():
