@@ -13,7 +13,7 @@ Example
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 
 from castline.model import Clip, Episode
@@ -28,7 +28,7 @@ from castline.passages import (
 )
 from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
 from castline.text import words
-from castline.titles import best_phrase, title_case
+from castline.titles import ranked_phrases, same_title, title_case
 
 __all__ = ["find_clips"]
 
@@ -63,34 +63,44 @@ def _lands(tail: str) -> bool:
 
 
 def _clip_title(
-    text_units: Sequence[SentenceUnit], context: str | None = None, exclude: Sequence[str] = ()
+    text_units: Sequence[SentenceUnit],
+    context: str | None = None,
+    exclude: Sequence[str] = (),
+    taken: Sequence[str] = (),
 ) -> str:
-    """A short, specific title for a clip.
+    """A short, specific title for a clip, unlike any title in ``taken``.
 
     In order: a short question that opens the clip; the clip's own short claim;
-    its best noun phrase (never a lone everyday word such as "Software"); a
-    question of up to 14 words anywhere in it; its opening words.
+    its noun phrases, best first (never a lone everyday word such as "Software");
+    a question of up to 14 words anywhere in it; its opening words. The first
+    that does not repeat an earlier clip's title wins, so an episode's clips
+    never share a title.
     """
     texts = [strip_list_marker(u.text) for u in text_units]
+    for title in _title_candidates(texts, context, exclude):
+        if not any(same_title(title, other) for other in taken):
+            return title
+    first = texts[0]
+    return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
+
+
+def _title_candidates(texts: list[str], context: str | None, exclude: Sequence[str]) -> Iterator[str]:
     opening = texts[0]
     if is_question(opening) and 3 <= len(words(opening)) <= 8 and opening_problem(opening) is None:
-        return opening
+        yield opening
     claims = []
     for text in texts:
         n = len(words(text))
         feats = passage_features(text)
         if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(text) is None:
             claims.append((feats.score(), text.rstrip(".!")))
-    if claims:
-        return max(claims)[1]
-    phrase = best_phrase(" ".join(texts), context=context, exclude=exclude)
-    if phrase:
-        return title_case(phrase)
+    for _, claim in sorted(claims, reverse=True):
+        yield claim
+    for phrase in ranked_phrases(" ".join(texts), context=context, exclude=exclude):
+        yield title_case(phrase)
     for text in texts:
         if is_question(text) and 3 <= len(words(text)) <= 14 and opening_problem(text) is None:
-            return text
-    first = texts[0]
-    return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
+            yield text
 
 
 def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:
@@ -169,10 +179,11 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
             chosen.append(cand)
             if len(chosen) >= count:
                 break
-    return [
-        _make_clip(episode, units, a, b, score, _clip_reasons(units, a, b, feats, reacted))
-        for score, a, b, feats, reacted in chosen
-    ]
+    clips: list[Clip] = []
+    for score, a, b, feats, reacted in chosen:
+        reasons = _clip_reasons(units, a, b, feats, reacted)
+        clips.append(_make_clip(episode, units, a, b, score, reasons, taken=[c.title for c in clips]))
+    return clips
 
 
 def _opening(sentence: str) -> str | None:
@@ -210,6 +221,8 @@ def _make_clip(
     b: int,
     score: float,
     reasons: list[str],
+    *,
+    taken: Sequence[str] = (),
 ) -> Clip:
     first, last = units[a], units[b]
     parts = []
@@ -226,7 +239,10 @@ def _make_clip(
         start=round(first.time_start, 2),
         end=round(last.time_end, 2),
         title=_clip_title(
-            units[a : b + 1], context=_episode_text(episode), exclude=[s.name for s in episode.speakers]
+            units[a : b + 1],
+            context=_episode_text(episode),
+            exclude=[s.name for s in episode.speakers],
+            taken=taken,
         ),
         text="\n".join(parts),
         score=round(score, 3),

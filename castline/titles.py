@@ -20,7 +20,7 @@ import numpy as np
 from castline.passages import _NOT_NAMES, _uniq
 from castline.text import STOPWORDS, content_words, words
 
-__all__ = ["best_phrase", "key_phrases", "title_case"]
+__all__ = ["best_phrase", "key_phrases", "ranked_phrases", "same_title", "title_case"]
 
 
 # scikit-learn's English stop words: titles skip them, and chapters' TF-IDF drops them too.
@@ -115,7 +115,8 @@ def _stems(phrase: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in content_words(phrase))
 
 
-def _same_title(a: str, b: str) -> bool:
+def same_title(a: str, b: str) -> bool:
+    """True when two titles name the same thing (near-equal, or one's content stems within the other's)."""
     from rapidfuzz import fuzz
 
     sa, sb = _stems(a), _stems(b)
@@ -572,7 +573,7 @@ def _titles(
                 candidate = title_case(phrase)
                 if _title_tier(phrase, lexicon) < tier:
                     continue
-                if not any(_same_title(candidate, u) for u in used):
+                if not any(same_title(candidate, u) for u in used):
                     title = candidate
                     break
             if title:
@@ -580,7 +581,7 @@ def _titles(
         if not title:
             base = fallbacks[i]
             title, k = base, 2
-            while any(_same_title(title, u) for u in used):
+            while any(same_title(title, u) for u in used):
                 title, k = f"{base} {k}", k + 1
         used.append(title)
         results.append((title, keywords))
@@ -597,6 +598,12 @@ def best_phrase(text: str, *, context: str | None = None, exclude: Sequence[str]
     returns to, names and rare terms score higher; a lone everyday word ("Code",
     "Job"), a stance word ("wrong") or a name from ``exclude`` is never returned.
     """
+    ranked = ranked_phrases(text, context=context, exclude=exclude)
+    return ranked[0] if ranked else None
+
+
+def ranked_phrases(text: str, *, context: str | None = None, exclude: Sequence[str] = ()) -> list[str]:
+    """Every noun phrase :func:`best_phrase` would accept for ``text``, best first."""
     lexicon = _lexicon(context or text)
     lowered = text.lower()
     scored = []
@@ -607,15 +614,17 @@ def best_phrase(text: str, *, context: str | None = None, exclude: Sequence[str]
         if tier > 0:
             scored.append((tier, _lexical_score(phrase, weight, lowered, lexicon), phrase))
     if not scored:
-        return None
+        return []
     # Phrases with a head the episode uses as a noun first, then by score.
     scored.sort(key=lambda x: (-x[0], -x[1]))
-    scored = [(score, phrase) for _, score, phrase in scored]
-    best_score, best = scored[0]
+    ranked = [(score, phrase) for _, score, phrase in scored]
+    best_score, best = ranked[0]
     if len(best.split()) == 1:
         # A name alone ("Claude") reads better with the phrase it heads ("Claude Code").
-        for score, phrase in scored[1:]:
+        for score, phrase in ranked[1:]:
             longer = len(phrase.split()) > 1 and best.lower() in phrase.lower().split()
             if longer and score >= 0.5 * best_score:
-                return phrase
-    return best
+                ranked.remove((score, phrase))
+                ranked.insert(0, (score, phrase))
+                break
+    return [phrase for _, phrase in ranked]

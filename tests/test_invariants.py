@@ -106,3 +106,14 @@ def test_mlst_seed_suggests_glossary_entries_without_a_glossary(seeds_dir):
     episode = run_stage("clean", episode, Settings())
     pairs = {(s["heard"].lower(), s["likely"]) for s in episode.metadata["glossary_suggestions"]}
     assert ("paulside", "Poolside") in pairs
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_an_episodes_clips_never_share_a_title(processed_seeds, name):
+    from castline.titles import same_title
+
+    for _, episode in _episodes(processed_seeds, name):
+        titles = [c.title for c in episode.clips]
+        for i, a in enumerate(titles):
+            for b in titles[i + 1 :]:
+                assert not same_title(a, b), titles
