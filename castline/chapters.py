@@ -159,6 +159,23 @@ def _choose_boundaries(
     return chosen[::-1]
 
 
+def _neighbourhood(starts: list[float], g: int, reach: float) -> tuple[int, int]:
+    """Indexes ``[lo, hi)`` around gap ``g`` (never gap 0) whose starts lie within ``reach`` of its own.
+
+    Walks outwards from ``g`` rather than bisecting: times pasted from several
+    sources (a notebook of excerpts) need not rise, and a bisection over them
+    can miss ``g`` itself.
+    """
+    here = starts[g]
+    lo = g
+    while lo > 1 and abs(starts[lo - 1] - here) <= reach:
+        lo -= 1
+    hi = g + 1
+    while hi < len(starts) and abs(starts[hi] - here) <= reach:
+        hi += 1
+    return lo, hi
+
+
 #: Libraries the later stages need; importing them costs about a second and a half.
 _LATER_IMPORTS = ("yake", "wordfreq", "twitter_text")
 
@@ -233,8 +250,7 @@ def make_chapters(
         starts = [u.time_start for u in units]
         pooled = depth.copy()
         for g in range(1, len(units)):
-            lo = max(bisect.bisect_left(starts, starts[g] - snap_s), 1)
-            hi = bisect.bisect_right(starts, starts[g] + snap_s)
+            lo, hi = _neighbourhood(starts, g, snap_s)
             near = np.abs(np.asarray(starts[lo:hi]) - starts[g]) / (2 * snap_s)
             pooled[g] = float((depth[lo:hi] * (1 - near)).max())
         top = float(pooled.max()) or 1.0
