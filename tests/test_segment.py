@@ -512,3 +512,15 @@ def test_clip_never_ends_on_a_sentence_that_trails_off():
     assert _payoff(landed, 0, 1)
     assert not _payoff(trailing, 0, 1)
     assert not _payoff(dashed, 0, 1)
+
+
+def test_chapters_survive_times_that_go_back():
+    """A notebook of excerpts carries each excerpt's own times, which need not rise."""
+    ep = _topic_episode()
+    # The middle topic pasted with earlier times, as a notebook of clips would have it.
+    for turn in ep.turns[22:44]:
+        turn.start, turn.end = turn.start - 500, turn.end - 500
+    chapters = make_chapters(ep)
+    assert chapters[0].start == 0
+    assert len(chapters) >= 2
+    assert all(c.title for c in chapters)
