@@ -17,6 +17,7 @@ __all__ = [
     "Sentence",
     "content_words",
     "format_timestamp",
+    "heading_line",
     "sentences",
     "tweet_length",
     "tweet_valid",
@@ -324,6 +325,47 @@ def _plain_sentences(text: str) -> tuple[Sentence, ...] | None:
 def words(text: str) -> list[str]:
     """Word tokens of ``text`` (letters, digits, apostrophes and hyphens)."""
     return _WORD_RE.findall(text)
+
+
+#: Words that are capitalised wherever they stand, so a capital after a line break proves nothing.
+_ALWAYS_CAPITALISED = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"})
+
+#: Longest line read as a heading or a title; a wrapped line of speech is usually longer.
+HEADING_MAX_WORDS = 12
+
+
+def heading_line(line: str, following: str, previous: str | None = None) -> bool:
+    """Is ``line`` a heading or a title on a line of its own, rather than speech cut by a wrap?
+
+    A short line (at most :data:`HEADING_MAX_WORDS` words, or twice that in
+    title case) that ends on a word,
+    with no closing punctuation, before a line that starts capitalised, after
+    a line that closed its sentence (or no line at all). "Image segmentation
+    using Gemini 2.5" above "Ultra-cheap image segmentation ..." is one; a
+    chunk of speech that stops mid-phrase ("and then we") is not, nor is a line
+    before "I ...", which is capitalised anywhere.
+    """
+    line, following = line.strip(), following.lstrip()
+    if not line or not following or not (line[-1].isalnum() or line[-1] == ")"):
+        return False
+    first = following.split(maxsplit=1)[0]
+    if not first[:1].isupper() or first.rstrip(",.;:!?") in _ALWAYS_CAPITALISED:
+        return False
+    tokens = words(line)
+    if not tokens:
+        return False
+    if len(tokens) > HEADING_MAX_WORDS:
+        # A longer line still reads as a title when it is written in title case.
+        later = [t for t in tokens[1:] if t[0].isalpha()]
+        capitalised = sum(t[0].isupper() for t in later)
+        if len(tokens) > 2 * HEADING_MAX_WORDS or capitalised < 0.5 * len(later):
+            return False
+    if previous is not None and previous.strip():
+        before = previous.strip()
+        # A line that ran on unpunctuated is speech wrapped twice, unless it was a heading too.
+        if (before[-1].isalnum() or before[-1] in ",;") and len(words(before)) > HEADING_MAX_WORDS:
+            return False
+    return True
 
 
 def content_words(text: str) -> list[str]:

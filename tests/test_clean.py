@@ -465,3 +465,30 @@ def test_edit_records_show_whole_words():
     pairs = {(e.original, e.replacement) for e in edits if e.kind == "glossary"}
     assert {("DeepSeq", "DeepSeek"), ("Paulside", "Poolside"), ("CLAW", "Claude")} <= pairs
     assert any(o.startswith("Izo") and r.startswith("Eiso") for o, r in pairs)
+
+
+def test_a_heading_line_stays_a_line_of_its_own():
+    """A title pasted above its blurb must not run on into the blurb's sentence."""
+    verbatim = (
+        "I guess this could power a dashboard?\n"
+        "Image segmentation using Gemini 2.5\n"
+        "Ultra-cheap image segmentation and how to use it with the updated API. It worked well."
+    )
+    ep = clean_episode(episode(verbatim))
+    text = ep.turns[0].text
+    assert "dashboard?\n\nImage segmentation using Gemini 2.5\n\nUltra-cheap" in text
+    assert_invariant(ep)
+
+
+@pytest.mark.parametrize(
+    "verbatim",
+    [
+        # a wrapped line of speech that stops mid-phrase and goes on with a name
+        "We spent the whole of last year building the thing that Anthropic later called\nClaude Code for us.",
+        # a capital "I" after the wrap proves nothing
+        "That was the plan.\nAnd then at some point\nI just stopped.",
+    ],
+)
+def test_a_wrapped_line_of_speech_is_not_a_heading(verbatim):
+    text = clean_episode(episode(verbatim)).turns[0].text
+    assert "\n" not in text

@@ -35,7 +35,7 @@ from castline.clean.glossary import (
     mark_glossary,
     suggest_glossary,
 )
-from castline.clean.paragraphs import mark_paragraphs
+from castline.clean.paragraphs import mark_heading_lines, mark_paragraphs
 from castline.clean.units import KIND_PRIORITY, Unit, apply_edits, kept, render, tokenize
 from castline.clean.words import CONTRACTIONS, FUNCTION_WORDS, OPEN_ENDINGS
 from castline.model import Edit, Episode, Turn
@@ -125,6 +125,7 @@ def clean_turn(
     are English ("um" is a German word).
     """
     units = tokenize(turn.verbatim) if units is None else units
+    mark_heading_lines(units, turn.verbatim)
     if units and not english:
         mark_glossary(units, glossary, continues=continues)
         mark_paragraphs(units)

@@ -12,8 +12,9 @@ from collections import Counter
 
 from castline.clean.units import Unit, kept, sentence_spans
 from castline.clean.words import FUNCTION_WORDS
+from castline.text import heading_line
 
-__all__ = ["MAX_PARAGRAPH_WORDS", "MIN_PARAGRAPH_WORDS", "mark_paragraphs"]
+__all__ = ["MAX_PARAGRAPH_WORDS", "MIN_PARAGRAPH_WORDS", "mark_heading_lines", "mark_paragraphs"]
 
 MIN_PARAGRAPH_WORDS = 40
 MAX_PARAGRAPH_WORDS = 140
@@ -82,4 +83,40 @@ def _divide(units: list[Unit], order: list[int]) -> int:
         units[sentences[b][0]].paragraph = True
         added += 1
         start = b
+    return added
+
+
+def mark_heading_lines(units: list[Unit], verbatim: str) -> int:
+    """Set a heading line of a turn apart as its own paragraph; returns breaks added.
+
+    Written sources (show notes, newsletters read aloud, pasted posts) put a
+    title on a line of its own, with no closing punctuation. Joined to the next
+    line by a space it reads as one run-on sentence ("Image segmentation using
+    Gemini 2.5 Ultra-cheap image segmentation feature ..."); a paragraph break
+    on both sides keeps it a line of its own. See :func:`castline.text.heading_line`.
+    """
+    if "\n" not in verbatim.strip():
+        return 0
+    lines: list[tuple[int, str]] = []  # (offset, text) of each line
+    offset = 0
+    for text in verbatim.split("\n"):
+        lines.append((offset, text))
+        offset += len(text) + 1
+    first_unit = {unit.start: i for i, unit in enumerate(units)}
+
+    def unit_at(line: int) -> Unit | None:
+        start, text = lines[line]
+        index = first_unit.get(start + len(text) - len(text.lstrip()))
+        return units[index] if index is not None and index > 0 else None
+
+    added = 0
+    for k in range(len(lines) - 1):
+        line, following = lines[k][1], lines[k + 1][1]
+        previous = lines[k - 1][1] if k > 0 else None
+        if not line.strip() or not following.strip() or not heading_line(line, following, previous):
+            continue
+        for unit in (unit_at(k), unit_at(k + 1)):
+            if unit is not None and not unit.paragraph:
+                unit.paragraph = True
+                added += 1
     return added

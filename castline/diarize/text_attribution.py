@@ -47,6 +47,7 @@ import numpy as np
 
 from castline.model import ROLES, Episode, Speaker, Turn
 from castline.structure import find_cold_open, intro_index, is_host_intro, sponsor_spans
+from castline.text import heading_line
 from castline.text import sentences as split_sentences
 
 __all__ = [
@@ -711,18 +712,24 @@ def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = Non
 
 
 def _join_chunks(chunks: list[Turn]) -> tuple[str, list[tuple[int, int]]]:
-    """The chunks' stripped texts joined by spaces, and each chunk's span in it."""
-    pieces: list[str] = []
+    """The chunks' stripped texts joined by spaces, and each chunk's span in it.
+
+    A chunk that is a heading (:func:`castline.text.heading_line`) is joined by
+    a line break instead, so it does not run on into the next chunk's sentence.
+    """
+    texts = [turn.verbatim.strip() for turn in chunks]
+    joined: list[str] = []
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for turn in chunks:
-        text = turn.verbatim.strip()
-        if pieces:
-            cursor += 1  # the joining space
+    for k, text in enumerate(texts):
+        if k:
+            heading = heading_line(texts[k - 1], text, texts[k - 2] if k > 1 else None)
+            joined.append("\n" if heading else " ")
+            cursor += 1
         spans.append((cursor, cursor + len(text)))
-        pieces.append(text)
+        joined.append(text)
         cursor += len(text)
-    return " ".join(pieces), spans
+    return "".join(joined), spans
 
 
 def _token_start(text: str, offset: int) -> int:
