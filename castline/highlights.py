@@ -151,9 +151,18 @@ def _spans_time(episode: Episode, turn: int, spans: Sequence[tuple[int, int]]) -
     return sum(t.time_at(b) - t.time_at(a) for a, b in spans)
 
 
+def _closed(sentence: str) -> bool:
+    """Does ``sentence`` end as a finished sentence does (. ? ! …, then any closing quote or bracket)?"""
+    return sentence.rstrip().rstrip("\"'”’)]").endswith((".", "?", "!", "…"))
+
+
 def _clause_prefixes(u: SentenceUnit, text: str, min_words: int) -> Iterable[tuple[int, int]]:
-    """Spans from the start of a long sentence to one of its clause breaks."""
-    for m in re.finditer(r"[,;:—–]\s", u.text):
+    """Spans from the start of a long sentence to one of its clause breaks.
+
+    Never to a colon: what comes before one announces what follows it
+    ("here's what happens when ...:").
+    """
+    for m in re.finditer(r"[,;—–]\s", u.text):
         end = u.start + m.start()
         if len(words(text[u.start : end])) >= min_words:
             yield (u.start, end)
@@ -195,8 +204,8 @@ def _preview_candidates(
             if not min_s <= duration <= max_s:
                 continue
             last = turn_units[idx[-1]]
-            if spans[-1][1] == last.end and last.n_words < 2:
-                continue  # ends on a dangling one-word sentence ("... naturally. AI.")
+            if spans[-1][1] == last.end and (last.n_words < 2 or not _closed(last.text)):
+                continue  # ends on a dangling one-word sentence ("... naturally. AI.") or an unfinished one
             quote = ELISION.join(text[a:b] for a, b in spans)
             if fragment_problem(quote):
                 continue
@@ -246,17 +255,33 @@ def _title_like(sentence: str, min_words: int = 5, share: float = 0.6) -> bool:
     return sum(zipf_frequency(w, "en") >= 4.0 for w in capitalised) >= 2
 
 
+# A chart or slide the audience of a trailer or a post cannot see.
+_POINTS_AT_VISUAL = re.compile(
+    r"\b(?:this|that|these|those|the|my|our|following)\s+(?:[\w“”\"'’-]+\s+){0,4}?"
+    r"(?:chart|graph|slide|diagram|screenshot|infographic)\b"  # singular: "top of the charts" is speech
+    r"|\b(?:these|those)\s+(?:charts|graphs|slides|diagrams|screenshots)\b"
+    r"|\b(?:see|shown|pictured|linked)\s+(?:below|above|here)\b",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(r"^\W*(?:(?:many|special|huge|big)\s+)?(?:thanks|thank\s+you)\b", re.IGNORECASE)
+
+
 def fragment_problem(quote: str) -> str | None:
-    """Why ``quote`` reads as a fragment of a list or layout rather than speech, or None.
+    """Why ``quote`` cannot stand alone as a quote, or None.
 
     Flags list items (bullet or number markers at the start or inside), paragraph
-    breaks, headings or titles (most words capitalised), and a last sentence of a
-    single word.
+    breaks, headings or titles (most words capitalised), a last sentence of a
+    single word, thanks (a sign-off, not a point) and pointers at a chart or a
+    slide that a listener or a reader of the post cannot see.
     """
     if "\n\n" in quote or "\n" in quote.strip():
         return "spans a line or paragraph break"
     if _LIST_MARKER.search(quote):
         return "a list item"
+    if _THANKS.match(quote):
+        return "thanks someone rather than makes a point"
+    if _POINTS_AT_VISUAL.search(quote):
+        return "points at a chart or slide the audience cannot see"
     # A cheap split is enough here: a title stays title-like in whatever pieces it falls.
     if any(_title_like(piece) for piece in _ROUGH_SENTENCE_END.split(quote)):
         return "reads as a heading or a title, not speech"
@@ -377,8 +402,8 @@ def _highlight_candidates(
                 # X's 280 minus attribution leaves roughly 45 words at most.
                 if len(quote) > 250:
                     break
-                if n < 6:
-                    continue  # too slight alone; a longer run from here may do
+                if n < 6 or not _closed(quote):
+                    continue  # too slight alone, or unfinished; a longer run from here may do
                 if fragment_problem(quote):
                     continue
                 out.append(

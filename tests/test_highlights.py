@@ -284,6 +284,13 @@ def test_every_seed_is_faithful(episode):
         "First paragraph ends here.\n\nSecond paragraph starts.",
         "Changing Data With Confidence using DuckDB - Hannes Mühleisen (PyData Global 2024) Transcript here.",
         "The State of AI Report Is Out Now For Everyone.",
+        # thanks are a sign-off, not a point
+        "Thanks to Ross Taylor for some feedback on an early form of this taxonomy.",
+        "Thank you so much for having me on the show today.",
+        # a chart or slide the listener cannot see
+        "For grounding, recall the popular “time horizon progression” chart from METR: models saturated.",
+        "As you can see in this graph, usage doubled every quarter.",
+        "The numbers are shown below and they are striking.",
     ],
 )
 def test_fragment_problem_flags_layout(quote):
@@ -300,6 +307,9 @@ def test_fragment_problem_flags_layout(quote):
         # Names are capitalised, everyday words are not: a run of names is still speech.
         "Sam Altman, Dario Amodei and Demis Hassabis all agree on this.",
         "We met Google, OpenAI, Anthropic, Meta and Mistral last week.",
+        # thanks inside a point, and charts in the everyday sense, are speech
+        "I owe my career to one teacher, and I never got to say thanks.",
+        "That album went straight to the top of the charts in 1994.",
     ],
 )
 def test_fragment_problem_accepts_speech(quote):
@@ -414,3 +424,16 @@ def test_preview_duration_uses_word_times():
     ep.turns[0].words, ep.turns[0].end = fast, len(tokens) * 0.4
     previews = make_previews(ep)
     assert previews and previews[0].text == text
+
+
+def test_preview_clause_prefixes_never_end_at_a_colon():
+    """What comes before a colon announces what follows; it cannot be cut off there."""
+    from castline.highlights import _clause_prefixes
+    from castline.sentence_units import SentenceUnit
+
+    text = ("For example, here is what happens when the new model is asked a very hard problem from a benchmark: "
+            "it thinks for ten minutes, then it answers.")
+    unit = SentenceUnit(index=0, turn=0, start=0, end=len(text), text=text, time_start=0.0, time_end=10.0,
+                        speaker=None, tags=frozenset(), turn_first=True, turn_last=True)
+    ends = [text[a:b] for a, b in _clause_prefixes(unit, text, 5)]
+    assert ends and not any(e.endswith("benchmark") for e in ends)
