@@ -21,9 +21,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from castline.model import Clip, Episode, Highlight, Preview
-from castline.passages import is_question, lead_trim, opening_problem, passage_features, strip_list_marker
+from castline.passages import (
+    is_finished,
+    is_question,
+    lead_trim,
+    opening_problem,
+    passage_features,
+    strip_list_marker,
+)
 from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, episode_end, sentence_units
-from castline.text import format_timestamp, sentences, tweet_length, tweet_valid, words
+from castline.text import FIRST_PERSON_CAPS, format_timestamp, sentences, tweet_length, tweet_valid, words
 from castline.titles import best_phrase
 
 __all__ = [
@@ -151,11 +158,6 @@ def _spans_time(episode: Episode, turn: int, spans: Sequence[tuple[int, int]]) -
     return sum(t.time_at(b) - t.time_at(a) for a, b in spans)
 
 
-def _closed(sentence: str) -> bool:
-    """Does ``sentence`` end as a finished sentence does (. ? ! …, then any closing quote or bracket)?"""
-    return sentence.rstrip().rstrip("\"'”’)]").endswith((".", "?", "!", "…"))
-
-
 def _clause_prefixes(u: SentenceUnit, text: str, min_words: int) -> Iterable[tuple[int, int]]:
     """Spans from the start of a long sentence to one of its clause breaks.
 
@@ -204,7 +206,7 @@ def _preview_candidates(
             if not min_s <= duration <= max_s:
                 continue
             last = turn_units[idx[-1]]
-            if spans[-1][1] == last.end and (last.n_words < 2 or not _closed(last.text)):
+            if spans[-1][1] == last.end and (last.n_words < 2 or not is_finished(last.text)):
                 continue  # ends on a dangling one-word sentence ("... naturally. AI.") or an unfinished one
             quote = ELISION.join(text[a:b] for a, b in spans)
             if fragment_problem(quote):
@@ -232,7 +234,6 @@ _LIST_MARKER = re.compile(
 
 
 _ROUGH_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_FIRST_PERSON_CAPS = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"})
 
 
 @lru_cache(maxsize=16384)
@@ -246,7 +247,7 @@ def _title_like(sentence: str, min_words: int = 5, share: float = 0.6) -> bool:
     """
     from wordfreq import zipf_frequency
 
-    tokens = [w for w in words(sentence)[1:] if w[0].isalpha() and w not in _FIRST_PERSON_CAPS]
+    tokens = [w for w in words(sentence)[1:] if w[0].isalpha() and w not in FIRST_PERSON_CAPS]
     if len(tokens) < min_words - 1:
         return False
     capitalised = [w for w in tokens if w[0].isupper()]
@@ -402,7 +403,7 @@ def _highlight_candidates(
                 # X's 280 minus attribution leaves roughly 45 words at most.
                 if len(quote) > 250:
                     break
-                if n < 6 or not _closed(quote):
+                if n < 6 or not is_finished(quote):
                     continue  # too slight alone, or unfinished; a longer run from here may do
                 if fragment_problem(quote):
                     continue

@@ -20,6 +20,7 @@ from castline.text import words
 
 __all__ = [
     "PassageFeatures",
+    "is_finished",
     "is_question",
     "lead_trim",
     "opening_problem",
@@ -56,6 +57,11 @@ _DUMMY_IT = re.compile(
 )
 
 
+def is_finished(sentence: str) -> bool:
+    """Does ``sentence`` end as a finished sentence does (. ? ! …, then any closing quote or bracket)?"""
+    return sentence.rstrip().rstrip("\"'”’)]").endswith((".", "?", "!", "…"))
+
+
 def opening_problem(sentence: str) -> str | None:
     """Why ``sentence`` cannot open a stand-alone passage, or None when it can.
 
@@ -69,7 +75,7 @@ def opening_problem(sentence: str) -> str | None:
         return "empty"
     if len(words(text)) < 3:
         return "too short to open"
-    if not text.rstrip("\"'”’)]").endswith((".", "?", "!", "…")):
+    if not is_finished(text):
         return "unfinished sentence"
     first_word = words(text)[0]
     if first_word.islower() and first_word.isalpha():

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 __all__ = [
     "SPEAKING_RATE_WPS",
+    "FIRST_PERSON_CAPS",
     "Sentence",
     "content_words",
     "format_timestamp",
@@ -327,8 +328,8 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-#: Words that are capitalised wherever they stand, so a capital after a line break proves nothing.
-_ALWAYS_CAPITALISED = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"})
+#: Words capitalised wherever they stand: a capital on them says nothing about a sentence start or a name.
+FIRST_PERSON_CAPS = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll"})
 
 #: Longest line read as a heading or a title; a wrapped line of speech is usually longer.
 HEADING_MAX_WORDS = 12
@@ -338,9 +339,9 @@ def heading_line(line: str, following: str, previous: str | None = None) -> bool
     """Is ``line`` a heading or a title on a line of its own, rather than speech cut by a wrap?
 
     A short line (at most :data:`HEADING_MAX_WORDS` words, or twice that in
-    title case) that ends on a word,
-    with no closing punctuation, before a line that starts capitalised, after
-    a line that closed its sentence (or no line at all). "Image segmentation
+    title case) that ends on a word, with no closing punctuation, before a
+    line that starts capitalised, after a line that closed its sentence (or no
+    line at all). "Image segmentation
     using Gemini 2.5" above "Ultra-cheap image segmentation ..." is one; a
     chunk of speech that stops mid-phrase ("and then we") is not, nor is a line
     before "I ...", which is capitalised anywhere.
@@ -349,7 +350,7 @@ def heading_line(line: str, following: str, previous: str | None = None) -> bool
     if not line or not following or not (line[-1].isalnum() or line[-1] == ")"):
         return False
     first = following.split(maxsplit=1)[0]
-    if not first[:1].isupper() or first.rstrip(",.;:!?") in _ALWAYS_CAPITALISED:
+    if not first[:1].isupper() or first.rstrip(",.;:!?") in FIRST_PERSON_CAPS:
         return False
     tokens = words(line)
     if not tokens:

@@ -113,7 +113,7 @@ def mark_heading_lines(units: list[Unit], verbatim: str) -> int:
     for k in range(len(lines) - 1):
         line, following = lines[k][1], lines[k + 1][1]
         previous = lines[k - 1][1] if k > 0 else None
-        if not line.strip() or not following.strip() or not heading_line(line, following, previous):
+        if not heading_line(line, following, previous):
             continue
         for unit in (unit_at(k), unit_at(k + 1)):
             if unit is not None and not unit.paragraph:
