@@ -657,7 +657,7 @@ def verify_quotes(episode: Episode) -> list[str]:
         if h.weighted_length != tweet_length(h.tweet):
             problems.append(f"{tag}: weighted_length {h.weighted_length} is wrong")
         if _excluded(episode, h.turn):
-            problems.append(f"{tag}: taken from an ad or the cold open")
+            problems.append(f"{tag}: taken from an ad, the cold open, the introduction or the closing")
         if not _attributed(episode, h.speaker):
             problems.append(f"{tag}: speaker not attributed")
     for k, c in enumerate(episode.clips):
@@ -667,7 +667,7 @@ def verify_quotes(episode: Episode) -> list[str]:
             problems.append(f"{tag}: {problem}")
             continue
         if any(_excluded(episode, t) for t in range(c.turn_start, c.turn_end + 1)):
-            problems.append(f"{tag}: touches an ad or the cold open")
+            problems.append(f"{tag}: touches an ad, the cold open, the introduction or the closing")
         for i, post in enumerate(c.thread, start=1):
             if not tweet_valid(post):
                 problems.append(f"{tag}: thread post {i} invalid ({tweet_length(post)} weighted)")

@@ -65,7 +65,8 @@ class Turn:
     """A stretch of speech by one speaker.
 
     ``text`` is the edited transcript, ``verbatim`` the source words. ``tags``
-    mark structure such as ``ad`` (sponsor read) and ``cold_open``.
+    mark structure: ``ad`` (sponsor read), ``cold_open``, ``intro`` (the host's
+    introduction) and ``outro`` (the closing).
     ``confidence`` says how sure speaker attribution is (1.0 when the input
     labelled the speaker).
     """

@@ -3,8 +3,8 @@
 Chapters, clips and highlights all work on the same units: each sentence of a
 turn's clean text (paragraph breaks are hard boundaries), addressed by its turn
 and character offsets, timed through the turn (``Turn.time_at``), and tagged
-like its turn so that ``ad`` and ``cold_open`` speech (:data:`EXCLUDED_TAGS`)
-can be left out.
+like its turn so that sponsor reads, the cold open, the host's introduction and
+the closing (:data:`EXCLUDED_TAGS`) can be left out.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["EXCLUDED_TAGS", "SentenceUnit", "episode_end", "sentence_units"]
 
 
 #: Turn tags whose speech is never quoted, clipped or used for titles.
-EXCLUDED_TAGS = frozenset({"ad", "cold_open"})
+EXCLUDED_TAGS = frozenset({"ad", "cold_open", "intro", "outro"})
 
 
 @dataclass(frozen=True)

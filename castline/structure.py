@@ -10,6 +10,10 @@ Two detectors work on plain lists of sentences so that speaker attribution
 * :func:`find_cold_open` finds a cold open: sentences at the start of the
   episode, before the host's introduction, whose content reappears later in the
   episode (fuzzy matching with rapidfuzz's ``partial_ratio``).
+* :func:`intro_span` and :func:`outro_start` find the host's introduction
+  (from "welcome to ..." / "my guest today is" through the welcome to the guest)
+  and the closing (from "where can people find you" / "thank you so much for
+  joining us" to the end): housekeeping that is never quoted or clipped.
 
 :func:`tag_structure` applies both to an attributed episode, splitting turns at
 sentence boundaries so a tag covers exactly the right sentences.
@@ -27,7 +31,9 @@ __all__ = [
     "ColdOpen",
     "find_cold_open",
     "intro_index",
+    "intro_span",
     "is_host_intro",
+    "outro_start",
     "sponsor_spans",
     "tag_structure",
 ]
@@ -39,15 +45,24 @@ _SPONSOR_TRIGGER = re.compile(
     r"|(?:our|today's|today’s|this\s+week's|this\s+episode's|this\s+week’s|this\s+episode’s)"
     r"\s+sponsors?\b|a\s+word\s+from\s+(?:our|this|today's)\s+sponsors?"
     r"|thanks?\s+(?:you\s+)?to\s+our\s+sponsors?"
-    r"|(?:episode|show|podcast|program|programme)\s+is\s+(?:supported|presented|powered)\s+by)",
+    r"|(?:episode|show|podcast|program|programme)\s+is\s+(?:supported|presented|powered)\s+by"
+    # "Field Notes is supported by ...": a show's own name before it; as ordinary
+    # talk ("the claim is supported by data") needs a call to action to count.
+    r"|(?:is|are)\s+(?:proudly\s+)?(?:supported|presented|powered|made\s+possible)\s+by)",
     re.IGNORECASE,
 )
 
 # Phrases that only ever introduce a sponsor read (unlike "our sponsor").
-_STRONG_TRIGGER = re.compile(r"sponsored|brought|supported|presented|powered|word\s+from", re.IGNORECASE)
+_STRONG_TRIGGER = re.compile(
+    r"sponsored|brought|word\s+from|(?:episode|show|podcast|program|programme)\s+is", re.IGNORECASE
+)
 
+# Written ("acme.com/pod") or as ASR spells a spoken address ("acme dot com slash pod").
+_TLD = r"(?:com|ai|io|org|co|net|dev|app|fm|xyz|tech|so|gg|us|uk)\b"
 _DOMAIN = re.compile(
-    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|ai|io|org|co|net|dev|app|fm|xyz|tech|so|gg|us|uk)\b(?:/\S*)?",
+    rf"\b[\w-]+(?:\.[\w-]+)*\.{_TLD}(?:/\S*)?"
+    # "the dot com bubble" is history, not an address.
+    rf"|\b(?!(?:the|a|an|this|that|of)\b)[\w-]+(?:\s+dot\s+[\w-]+)*\s+dot\s+{_TLD}",
     re.IGNORECASE,
 )
 
@@ -68,6 +83,7 @@ _PROMO = re.compile(
 # Sentences that show the conversation has resumed.
 _RESUME = re.compile(
     r"\b(?:back\s+to\s+(?:the|our)\s+(?:show|conversation|episode|interview)|anyway"
+    r"|^(?:(?:okay|ok|right|alright|all\s+right|so|and|now)[,.]?\s+)?back\s+to\b"
     r"|(?:an?\s+)?(?:honou?r|pleasure|privilege)\s+to\s+have\s+you|welcome\s+(?:back\s+)?to"
     r"|thank(?:s|\s+you)(?:\s+so\s+much)?\s+for\s+(?:joining|coming|having|being)"
     r"|great\s+to\s+(?:have|be|see)|let'?s\s+(?:get|dive|jump)\s+(?:into|in|started))\b",
@@ -246,11 +262,84 @@ def find_cold_open(sentences: list[str], *, max_sentences: int = 40, max_words: 
     return ColdOpen(end=end, matches=matches[:end], scores=scores[:end])
 
 
+# -- introduction and closing ---------------------------------------------------
+
+# The host's welcome to the guest (or the guest's thanks) closes the introduction.
+_WELCOME = re.compile(
+    r"\b(?:welcome\s+(?:back\s+)?to\b|thanks?\s+(?:you\s+)?(?:so\s+much\s+|very\s+much\s+)?for\s+"
+    r"(?:joining|coming|being\s+(?:here|on|with)|having\s+me)"
+    r"|(?:an?\s+)?(?:honou?r|pleasure|privilege|great|good|delight)\s+to\s+(?:have\s+you|be\s+here)"
+    r"|glad\s+to\s+be\s+here|happy\s+to\s+be\s+here)",
+    re.IGNORECASE,
+)
+
+# Sign-off language: plugs, thanks for coming on, goodbye to the audience.
+_OUTRO = re.compile(
+    r"\b(?:where\s+(?:can|could|do|should|would)\s+(?:people|listeners|folks|everyone|our\s+listeners|they|we)\s+"
+    r"(?:find|follow|learn|get|read|reach|hear|see|buy)"
+    r"|(?:it'?s|it’s|this\s+has|it\s+has)\s+been\s+(?:an?\s+)?(?:absolute\s+|real\s+|such\s+a\s+)?"
+    r"(?:honou?r|pleasure|privilege|joy|treat|blast|so\s+much\s+fun|great|fantastic|wonderful)"
+    r"|thanks?\s+(?:you\s+)?(?:so\s+much\s+|very\s+much\s+|again\s+)?for\s+"
+    r"(?:joining|coming\s+on|coming\s+in|being\s+(?:here|on|with)|having\s+me|listening|doing\s+this)"
+    r"|that'?s\s+(?:it|all)\s+for\s+(?:this|today|now)|that’s\s+(?:it|all)\s+for\s+(?:this|today|now)"
+    r"|until\s+next\s+time|see\s+you\s+next\s+(?:week|time))",
+    re.IGNORECASE,
+)
+
+#: The introduction ends on a welcome within this many words of its first sentence.
+INTRO_MAX_WORDS = 700
+#: An introduction cue this close to the start makes everything before it introduction.
+INTRO_LEAD_SENTENCES = 8
+#: The closing starts within this share of the episode's last sentences.
+OUTRO_TAIL_SHARE = 0.12
+
+
+def intro_span(sentences: list[str], *, start_from: int = 0) -> tuple[int, int] | None:
+    """Sentence range ``[start, end)`` of the host's introduction, or None.
+
+    It starts at ``start_from`` (the end of any cold open) when an introduction
+    sentence follows within :data:`INTRO_LEAD_SENTENCES`, else at that sentence,
+    and runs to the last welcome ("welcome to the show", "thank you for joining
+    us", "thanks for having me") within :data:`INTRO_MAX_WORDS` words; with no
+    welcome it ends on the introduction sentence.
+    """
+    found = intro_index(sentences[start_from:])
+    if found is None:
+        return None
+    # "This is Deep Water Hour. I'm Priya Raman. In 1847 a brig went down ..."
+    # leads up to "Today I'm joined by": what opens the show is introduction too.
+    start = start_from + (0 if found <= INTRO_LEAD_SENTENCES else found)
+    end, words = start_from + found + 1, 0
+    for j in range(start, len(sentences)):
+        words += len(sentences[j].split())
+        if words > INTRO_MAX_WORDS:
+            break
+        if _WELCOME.search(sentences[j]):
+            end = j + 1
+    return start, end
+
+
+def outro_start(sentences: list[str]) -> int | None:
+    """Index of the first sign-off sentence in the episode's closing stretch, or None.
+
+    Only the last :data:`OUTRO_TAIL_SHARE` of the sentences (at least the last
+    ten) are searched: a thank-you in the middle of an episode is conversation.
+    """
+    if len(sentences) < 20:
+        return None
+    first = len(sentences) - max(10, int(len(sentences) * OUTRO_TAIL_SHARE))
+    for j in range(first, len(sentences)):
+        if _OUTRO.search(sentences[j]):
+            return j
+    return None
+
+
 # -- tagging turns ---------------------------------------------------------------
 
 
 def tag_structure(episode: Episode) -> Episode:
-    """Tag sponsor reads (``ad``) and the cold open (``cold_open``) on the turns.
+    """Tag sponsor reads (``ad``), the cold open (``cold_open``), the host's
+    introduction (``intro``) and the closing (``outro``) on the turns.
 
     Works on the sentences of all turns in order. A turn that holds a tagged
     passage and other speech is split at sentence boundaries (same speaker,
@@ -278,6 +367,14 @@ def tag_structure(episode: Episode) -> Episode:
     if cold is not None:
         for u in range(cold.end):
             labels[u].add("cold_open")
+    intro = intro_span(texts, start_from=cold.end if cold is not None else 0)
+    if intro is not None:
+        for u in range(*intro):
+            labels[u].add("intro")
+    outro = outro_start(texts)
+    if outro is not None and (intro is None or outro >= intro[1]):
+        for u in range(outro, len(texts)):
+            labels[u].add("outro")
     if not any(labels):
         return episode
 

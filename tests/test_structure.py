@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from castline.model import Episode, Speaker, Turn
-from castline.structure import find_cold_open, is_host_intro, sponsor_spans, tag_structure
+from castline.structure import (
+    find_cold_open,
+    intro_span,
+    is_host_intro,
+    outro_start,
+    sponsor_spans,
+    tag_structure,
+)
 from castline.text import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +69,30 @@ def test_weak_trigger_with_call_to_action_is_an_ad():
         "Right, where were we?",
     ]
     assert sponsor_spans(texts) == [(0, 3)]
+
+
+def test_a_show_named_sponsor_line_with_a_spoken_address_is_an_ad():
+    # How ASR writes a read: the show's own name before "is supported by", the
+    # address spelled out ("dot com"), and the host handing back by the guest's name.
+    texts = [
+        "You told me a number before we started recording that I did not believe.",
+        "Field Notes is supported by Thistle and Loam, the seed company that ships regional seed.",
+        "They test every lot for germination each season.",
+        "Go to thistleandloam dot com and use the code FIELDNOTES for twenty percent off.",
+        "That's thistleandloam dot com, code FIELDNOTES.",
+        "Okay, back to Marcus.",
+        "So. The roof. Give me the number.",
+    ]
+    assert sponsor_spans(texts) == [(1, 5)]
+
+
+def test_supported_by_in_ordinary_talk_is_not_an_ad():
+    texts = [
+        "The claim is supported by about forty years of data.",
+        "Most of it is from field stations in the north.",
+        "And the rest of it comes from the dot com era's old surveys.",
+    ]
+    assert sponsor_spans(texts) == []
 
 
 def test_tag_structure_splits_the_ad_out_of_a_turn():
@@ -152,3 +183,60 @@ def test_labelled_notebook_lines_get_no_spurious_tags():
     episode = episode_of([("S1", line) for line in lines if line.strip()][:60])
     tag_structure(episode)
     assert not any("cold_open" in t.tags for t in episode.turns)
+
+
+def test_intro_runs_from_the_show_welcome_to_the_guest_welcome():
+    texts = [
+        "Welcome to Field Notes, the show about people who work outside.",
+        "I'm Dana Whitfield.",
+        "My guest today spent fifteen years as a structural engineer.",
+        "He now keeps forty colonies across eleven roofs.",
+        "Marcus, welcome to the show.",
+        "Thanks for having me, Dana.",
+        "So how did an engineer end up with bees?",
+        "It started with a wall that was full of them.",
+    ]
+    assert intro_span(texts) == (0, 6)
+    # After a cold open the search starts past it.
+    assert intro_span(["A line we will hear later.", *texts], start_from=1) == (1, 7)
+
+
+def test_no_welcome_means_the_intro_is_its_one_sentence():
+    texts = ["My guest today is a historian of maps.", "She found the oldest one in a drawer.", "Really?"]
+    assert intro_span(texts) == (0, 1)
+    # The show's opening lines before the cue belong to the introduction.
+    assert intro_span(["This is Deep Water.", "I'm Priya Raman.", *texts]) == (0, 3)
+    talk = [f"Sentence {k} of the conversation about maps and rivers." for k in range(12)]
+    assert intro_span([*talk, *texts]) == (12, 13)
+    assert intro_span(["We talked about maps.", "Then about rivers."]) is None
+
+
+def test_outro_is_found_in_the_closing_stretch_only():
+    body = [f"Point number {k} about the harbour and its trade." for k in range(40)]
+    thanks_midway = [*body[:10], "Thank you so much for joining the team back then, she said.", *body[10:]]
+    closing = [
+        "Marcus, this has been so much fun.",
+        "Where can people find you?",
+        "I'm at the farmers market every Saturday.",
+        "That's it for this episode.",
+    ]
+    assert outro_start([*thanks_midway, *closing]) == len(thanks_midway)
+    assert outro_start(thanks_midway) is None
+
+
+def test_intro_and_closing_are_tagged_and_never_quoted():
+    turns = [
+        ("S1", "Welcome to the Harbour Hour. My guest today is Ana Ruiz, who dives on wrecks. Ana, welcome to the show."),
+        ("S2", "Thanks for having me."),
+        *[
+            ("S1" if k % 2 == 0 else "S2", f"Here is a longer answer number {k} about the wreck and the divers who found it.")
+            for k in range(30)
+        ],
+        ("S1", "Ana, it's been a pleasure. Where can people find you?"),
+        ("S2", "My lab's website, and I'm on the radio on Sundays."),
+    ]
+    episode = tag_structure(episode_of(turns))
+    tags = [t.tags for t in episode.turns]
+    assert tags[0] == ["intro"] and tags[1] == ["intro"]
+    assert tags[-2] == ["outro"] and tags[-1] == ["outro"]
+    assert all(t == [] for t in tags[2:-2])

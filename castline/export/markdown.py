@@ -9,9 +9,11 @@ from castline.text import format_timestamp
 
 __all__ = [
     "LOW_CONFIDENCE",
+    "STRUCTURE_LABELS",
     "edits_markdown",
     "highlights_markdown",
     "show_notes_markdown",
+    "structure_labels",
     "transcript_markdown",
     "verbatim_markdown",
 ]
@@ -42,14 +44,23 @@ def _header(episode: Episode, turn: Turn) -> str:
     return header
 
 
+#: Reader-facing names of structure tags (a sponsor read gets a block of its own).
+STRUCTURE_LABELS = {"cold_open": "cold open", "intro": "introduction", "outro": "closing"}
+
+
+def structure_labels(turn: Turn) -> list[str]:
+    """Names of ``turn``'s structure tags for a transcript reader, sponsor reads aside."""
+    return [label for tag, label in STRUCTURE_LABELS.items() if tag in turn.tags]
+
+
 def _turn_block(episode: Episode, turn: Turn, body: str) -> list[str]:
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
     if "ad" in turn.tags:
         quoted = [f"> {p}" for p in paragraphs]
         return [f"> **Sponsor read** — {_header(episode, turn)}", ">", *_interleave(quoted, ">"), ""]
     header = _header(episode, turn)
-    if "cold_open" in turn.tags:
-        header += " · cold open"
+    for label in structure_labels(turn):
+        header += f" · {label}"
     return [header, *_interleave(paragraphs, ""), ""]
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from castline.export.markdown import LOW_CONFIDENCE
+from castline.export.markdown import LOW_CONFIDENCE, structure_labels
 from castline.model import Chapter, Episode
 from castline.text import format_timestamp
 
@@ -141,7 +141,7 @@ _TEMPLATE = """<!DOCTYPE html>
  id="turn-{{ block.index }}">
 <p class="turn-header">{{ block.name }} <time>{{ block.stamp }}</time>
 {%- if block.ad %}<span class="badge">sponsor read</span>{% endif %}
-{%- if block.cold_open %}<span class="badge">cold open</span>{% endif %}
+{%- for label in block.labels %}<span class="badge">{{ label }}</span>{% endfor %}
 {%- if block.uncertain %}<span class="badge warn"
  title="speaker attribution confidence {{ block.confidence }}">speaker uncertain</span>{% endif %}</p>
 {% for para in block.paragraphs %}<p>{{ para }}</p>
@@ -173,6 +173,7 @@ class _Block:
     paragraphs: list[str]
     ad: bool
     cold_open: bool
+    labels: list[str]
     uncertain: bool
     confidence: str
     chapters: list[dict] = field(default_factory=list)
@@ -226,6 +227,7 @@ def episode_report_html(episode: Episode) -> str:
                 paragraphs=_paragraphs(turn.text),
                 ad="ad" in turn.tags,
                 cold_open="cold_open" in turn.tags,
+                labels=structure_labels(turn),
                 uncertain=turn.speaker is None or turn.confidence < LOW_CONFIDENCE,
                 confidence=f"{turn.confidence:.2f}",
                 chapters=pending,
