@@ -27,7 +27,7 @@ from castline.passages import (
     strip_list_marker,
 )
 from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
-from castline.text import words
+from castline.text import content_words, words
 from castline.titles import ranked_phrases, same_title, title_case
 
 __all__ = ["find_clips"]
@@ -84,9 +84,25 @@ def _clip_title(
     return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
 
 
+# Words that point back at earlier talk: a title holding one makes no sense alone.
+_POINTS_BACK = frozenset("this that these those it they them he she him her his hers its their".split())
+
+
+def _question_title(text: str, max_words: int) -> bool:
+    """A question that can title a clip alone: short, about something named, not "How do you know?"."""
+    tokens = [w.lower() for w in words(text)]
+    return (
+        is_question(text)
+        and 3 <= len(tokens) <= max_words
+        and len(content_words(text)) >= 2
+        and not _POINTS_BACK.intersection(tokens)
+        and opening_problem(text) is None
+    )
+
+
 def _title_candidates(texts: list[str], context: str | None, exclude: Sequence[str]) -> Iterator[str]:
     opening = texts[0]
-    if is_question(opening) and 3 <= len(words(opening)) <= 8 and opening_problem(opening) is None:
+    if _question_title(opening, 8):
         yield opening
     claims = []
     for text in texts:
@@ -96,11 +112,26 @@ def _title_candidates(texts: list[str], context: str | None, exclude: Sequence[s
             claims.append((feats.score(), text.rstrip(".!")))
     for _, claim in sorted(claims, reverse=True):
         yield claim
-    for phrase in ranked_phrases(" ".join(texts), context=context, exclude=exclude):
+    phrases = ranked_phrases(" ".join(texts), context=context, exclude=exclude)
+    if phrases and len(phrases[0].split()) == 1:
+        # A lone name ("Darnell") says who, not what: the clip's own short line
+        # with that name in it ("Everything I stole from Darnell") says both.
+        yield from _lines_naming(texts, phrases[0])
+    for phrase in phrases:
         yield title_case(phrase)
     for text in texts:
-        if is_question(text) and 3 <= len(words(text)) <= 14 and opening_problem(text) is None:
+        if _question_title(text, 14):
             yield text
+
+
+def _lines_naming(texts: list[str], name: str, max_words: int = 9) -> list[str]:
+    """The clip's short, self-standing sentences that mention ``name``, best scored first."""
+    found = []
+    for text in texts:
+        tokens = [w.lower() for w in words(text)]
+        if 4 <= len(tokens) <= max_words and name.lower() in tokens and opening_problem(text) is None:
+            found.append((passage_features(text).score(), text.rstrip(".!")))
+    return [text for _, text in sorted(found, reverse=True)]
 
 
 def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:

@@ -472,6 +472,40 @@ def test_clip_titles_are_never_a_bare_everyday_word(mlst):
             )
 
 
+def test_clip_title_questions_must_stand_alone():
+    from castline.clips import _question_title
+
+    assert _question_title("Why do bees leave a hive in June?", 8)
+    # Nothing named, or a pointer back at earlier talk: no title.
+    assert not _question_title("How do you know?", 8)
+    assert not _question_title("Is there a lot of this?", 8)
+    assert not _question_title("Allowed by whom?", 8)
+    assert not _question_title("We moved the bees to the roof.", 8)
+
+
+def test_a_lone_name_title_gives_way_to_the_clips_own_line_naming_it():
+    from castline.clips import _clip_title
+    from castline.model import Speaker
+
+    ep = Episode(
+        title="t",
+        slug="t",
+        speakers=[Speaker("S1", "Lou", "host"), Speaker("S2", "Aiko", "guest")],
+        turns=[
+            Turn("S1", 0, 5, "So the kitchen runs itself now.", "So the kitchen runs itself now."),
+            Turn(
+                "S2", 5, 40,
+                "Everything I stole from Darnell. Darnell ran the banquet kitchen for years. "
+                "Darnell wrote every single step down, and Darnell never let anybody skip one.",
+                "Everything I stole from Darnell. Darnell ran the banquet kitchen for years. "
+                "Darnell wrote every single step down, and Darnell never let anybody skip one.",
+            ),
+        ],
+    )
+    units = sentence_units(ep)
+    assert _clip_title(units) == "Everything I stole from Darnell"
+
+
 def test_chapter_titles_use_meaning_when_an_embedder_is_given():
     """With a sentence-embedding function, the phrase nearest its chapter wins."""
     ep = _topic_episode()
