@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,10 +79,27 @@ _STAGE_SETTINGS = {
 }
 
 
+#: Speaker labels that are placeholders, not names to spell anything after.
+_PLACEHOLDER_NAMES = re.compile(
+    r"^(?:host|guest|speaker|interviewer|interviewee|narrator|moderator|unknown|unattributed|other)\b"
+    r"|\d|_",
+    re.IGNORECASE,
+)
+
+
 def _speakers(ep: Episode, s: Settings) -> Episode:
     from castline.diarize import attribute_speakers
 
-    return attribute_speakers(ep, speakers=s.speakers or None)
+    labelled = ep.source_format != "audio" and any(t.speaker for t in ep.turns)
+    ep = attribute_speakers(ep, speakers=s.speakers or None)
+    # Names the user gave or the input's labels spell out are a reference the
+    # clean stage repairs misheard names to ("Marcus Oyler Ran"); a name found
+    # by ear (audio, or heard in an intro) is the transcript's own spelling.
+    names = [sp.name for sp in s.speakers] + ([sp.name for sp in ep.speakers] if labelled else [])
+    ep.metadata["known_speaker_names"] = list(
+        dict.fromkeys(n for n in names if n and not _PLACEHOLDER_NAMES.search(n))
+    )
+    return ep
 
 
 def _structure(ep: Episode, s: Settings) -> Episode:
@@ -93,7 +111,7 @@ def _structure(ep: Episode, s: Settings) -> Episode:
 def _clean(ep: Episode, s: Settings) -> Episode:
     from castline.clean import clean_episode, suggest_glossary
 
-    ep = clean_episode(ep, glossary=s.glossary)
+    ep = clean_episode(ep, glossary=[*s.glossary, *ep.metadata.get("known_speaker_names", [])])
     known = {term.lower() for term in s.glossary}
     # Near-misses of the episode's own proper nouns, for the producer to adopt into the show's glossary.
     ep.metadata["glossary_suggestions"] = [

@@ -28,7 +28,7 @@ from castline.model import Edit, Episode, Turn
 from castline.text import content_words
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-GLOSSARY = ["Eiso Kant", "Claude 3.7", "DeepSeek", "Poolside", "MLST"]
+GLOSSARY = ["Eiso Kant", "Claude 3.7", "DeepSeek", "Poolside", "MLST", "Marcus Oyelaran"]
 
 
 def episode(*texts: str, speaker: str | None = None) -> Episode:
@@ -223,6 +223,8 @@ def test_final_period_is_a_question_mark_for_an_inverted_question() -> None:
         ("We compared it with DeepSeq's model.", "We compared it with DeepSeek's model."),
         ("They are the deep seek of Europe.", "They are the DeepSeek of Europe."),
         ("So Paulside builds models.", "So Poolside builds models."),
+        # A surname ASR did not know, heard as two words.
+        ("Marcus Oyler Ran, welcome to the show.", "Marcus Oyelaran, welcome to the show."),
     ],
 )
 def test_glossary_repairs(verbatim: str, expected: str) -> None:
@@ -239,11 +241,17 @@ def test_glossary_repairs(verbatim: str, expected: str) -> None:
         "We sat poolside all day.",
         "We seek deep answers.",
         "Claude CLI is a tool.",
+        "The CTO of Poolside AI joined.",
+        "I heard it on the Dwarkesh Podcast first.",
+        "The Tyler Cowen / Dwarkesh discussion.",
         "Eiso Kant is here.",
+        # A first name and a verb are not the full name: "Elena said" is not "Elena Sousa".
+        "Elena said it was copper.",
+        "And Elena says no.",
     ],
 )
 def test_glossary_leaves_common_words_alone(verbatim: str) -> None:
-    assert clean(verbatim, glossary=GLOSSARY + ["Claude"])[0] == verbatim
+    assert clean(verbatim, glossary=GLOSSARY + ["Claude", "Elena Sousa", "Dwarkesh Patel"])[0] == verbatim
 
 
 def test_load_glossary(tmp_path: Path) -> None:

@@ -185,6 +185,32 @@ def _unit_facts(core: str) -> _UnitFacts:
     )
 
 
+def _words_sound_alike(source: str, term: str, floor: float = 0.85) -> bool:
+    """Does each word of ``source`` that differs from ``term``'s word in its place sound
+    like it? A shared first name does not make "Dwarkesh Podcast" "Dwarkesh Patel"."""
+    import jellyfish
+
+    for heard, meant in zip(source.split(), term.split(), strict=False):
+        if _key(heard) == _key(meant):
+            continue
+        a, b = _phonetic(heard), _phonetic(meant)
+        if not a or not b or jellyfish.jaro_winkler_similarity(a, b) < floor:
+            return False
+    return True
+
+
+def _split_name(window: Sequence[Unit], key: str, term: GlossaryTerm) -> bool:
+    """Could ``window`` be ``term`` with one word heard as two? Every word capitalised,
+    the letters, joined, about as many as the term's, and the term's last word not
+    there intact ("Poolside AI" is Poolside and more, not a mishearing of it)."""
+    last = _key(term.text.split()[-1])
+    return (
+        all(u.core[:1].isupper() for u in window)
+        and abs(len(key) - len(term.key)) <= 2
+        and all(_key(u.core) != last for u in window)
+    )
+
+
 def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues: bool = False) -> None:
     """Replace misheard names/terms in the kept units with glossary spellings."""
     if not terms:
@@ -204,15 +230,16 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
 
     k = 0
     while k < n:
-        if row[k].lower in FUNCTION_WORDS:
-            # every window starting here starts with a function word: none can match
+        if row[k].lower in FUNCTION_WORDS or not _has_letters(row[k].core):
+            # every window starting here starts with a function word or a symbol
+            # ("Cowen / Dwarkesh"): none can match
             k += 1
             continue
         first_in_sentence = (k == 0 and not continues) or (k > 0 and ends_sentence(row[k - 1]))
         best: tuple[float, int, GlossaryTerm, str] | None = None
         # what the windows k..k+width share is carried from one width to the next
         prefix_key = ""
-        namelike = common = False
+        namelike = common = everyday = False
         for width in range(1, min(max_words, 3, n - k) + 1):
             newest = row[k + width - 1]
             if width > 1 and (newest.is_punct or not newest.deletable or row[k + width - 2].trail):
@@ -223,6 +250,15 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
             opening_capital = width == 1 and first_in_sentence
             namelike = namelike or last.namelike or (last.capitalised and not opening_capital)
             common = last.common and (width == 1 or common)
+            # "Elena said" is a name and a verb, not a mishearing of "Elena Sousa":
+            # past the first word, an everyday lower-case word ends the name.
+            everyday = everyday or (
+                width > 1
+                and last.common
+                and not last.capitalised
+                and newest.lower not in FUNCTION_WORDS
+                and _has_letters(newest.core)
+            )
             key = prefix_key + last.stem_key
             prefix_key += last.key
             if newest.lower in FUNCTION_WORDS:
@@ -231,7 +267,7 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
             spelled_out = key in by_key and width > 1
             # unless spelled out, only a name-like window that is not all everyday words
             # (whatever their case) is ever "corrected"
-            if not spelled_out and (not namelike or common):
+            if not spelled_out and (not namelike or common or everyday):
                 continue
             suffix = last.suffix
             source = " ".join([u.core for u in row[k : k + width - 1]] + [last.stem])
@@ -244,11 +280,14 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
                     score = 1.0 if _is_stylised(term.text) or zipf(key) < 2.0 else 0.0
                 elif spelled_out and term.key == key:
                     score = 1.0
-                elif term.n_words != width:
+                elif term.n_words == width:
+                    score = match_score(source, term) if _words_sound_alike(source, term.text) else 0.0
+                elif width == term.n_words + 1 and _split_name(row[k : k + width], key, term):
+                    # ASR splits a rare surname it does not know: "Oyler Ran" is "Oyelaran".
+                    score = match_score(source, term)
+                else:
                     # "Claude CLI" is not a mishearing of "Claude": lengths must agree
                     continue
-                else:
-                    score = match_score(source, term)
                 if score > 0 and (best is None or (score, width) > (best[0], best[1])):
                     best = (score, width, term, suffix)
         if best is None or best[0] < 0.6:
