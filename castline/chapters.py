@@ -176,8 +176,11 @@ def _neighbourhood(starts: list[float], g: int, reach: float) -> tuple[int, int]
     return lo, hi
 
 
-#: Libraries the later stages need; importing them costs about a second and a half.
-_LATER_IMPORTS = ("yake", "wordfreq", "twitter_text")
+#: Libraries and modules the later stages need; importing them costs about a second and a half.
+_LATER_IMPORTS = (
+    "yake", "wordfreq", "twitter_text", "castline.clips", "castline.highlights", "castline.export",
+    "jsonschema.validators", "jinja2", "srt", "webvtt",
+)
 
 
 def _warm_imports() -> None:

@@ -7,6 +7,7 @@ artifacts); :func:`process` is the plain-Python path used by tests and benches.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -18,8 +19,8 @@ from pathlib import Path
 from castline.model import Episode, Speaker
 
 __all__ = [
-    "STAGES", "Settings", "build_settings", "process", "read_glossary", "run_stage", "stage_errors",
-    "stage_key",
+    "STAGES", "Settings", "build_settings", "fewer_gc_pauses", "process", "read_glossary", "run_stage",
+    "stage_errors", "stage_key",
 ]
 
 
@@ -176,6 +177,24 @@ def stage_errors(name: str) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def fewer_gc_pauses(first_threshold: int = 50_000) -> Iterator[None]:
+    """Collect cyclic garbage less often while an episode is processed (restored after).
+
+    The stages allocate millions of short-lived, acyclic objects (tokens, spans,
+    feature tuples); at Python's default threshold of 700 the collector runs
+    several hundred times over a two-hour episode, about 0.2 s spent finding
+    nothing. Reference counting frees these objects as before; only the cycle
+    search runs less often.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(first_threshold, old[0]), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def run_stage(name: str, episode: Episode, settings: Settings) -> Episode:
     """Run one named stage on ``episode``; an exception it raises names the stage."""
     with stage_errors(name):
@@ -191,8 +210,9 @@ def stage_key(previous_key: str, stage: str, settings: Settings) -> str:
 def process(episode: Episode, settings: Settings | None = None) -> Episode:
     """Run every stage after ingest on ``episode`` and return it."""
     settings = settings or Settings()
-    for name in STAGES:
-        episode = run_stage(name, episode, settings)
+    with fewer_gc_pauses():
+        for name in STAGES:
+            episode = run_stage(name, episode, settings)
     return episode
 
 

@@ -21,7 +21,15 @@ from castline.export.markdown import highlights_markdown
 from castline.ingest import IngestError, read_episodes
 from castline.inputs import is_audio_path
 from castline.model import Episode
-from castline.pipeline import STAGES, Settings, build_settings, run_stage, stage_errors, stage_key
+from castline.pipeline import (
+    STAGES,
+    Settings,
+    build_settings,
+    fewer_gc_pauses,
+    run_stage,
+    stage_errors,
+    stage_key,
+)
 from castline.text import format_timestamp
 
 __all__ = ["process_episode", "progress_hooks"]
@@ -196,6 +204,14 @@ def process_episode(
     removed fillers, stutters and long pauses out of clip audio, written as
     ``clip_format`` (mp3, wav, flac, ogg, m4a).
     """
+    with fewer_gc_pauses():
+        return _process_episode(input_path, out_dir, speakers, glossary, title, show, num_speakers,
+                                min_speakers, max_speakers, clean_cut, clip_format)
+
+
+def _process_episode(input_path: str, out_dir: str, speakers: str, glossary: str | None, title: str | None,
+                     show: str | None, num_speakers: int | None, min_speakers: int | None,
+                     max_speakers: int | None, clean_cut: bool, clip_format: str) -> list[str]:
     logger = get_run_logger()
     settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
     settings.num_speakers, settings.min_speakers, settings.max_speakers = (
