@@ -32,6 +32,7 @@ __all__ = [
 _DEPENDENT_OPENING = re.compile(
     r"""^\W*(?:
         (?:and|but|or|nor|because|which|whereas|although|though|plus|also|then|anyway)\b
+      | (?:including|especially|except|excluding|otherwise|therefore|hence|thus|meaning)\b
       | so\s+(?:that|this|it|they|then|yeah|yes)\b
       | that(?:'s|’s|\s+is|\s+was)\s+(?:why|what|how|where|when|because|the\s+thing|it|right|true|exactly)\b
       | (?:he|she|they)\s+(?:said|says|told|mentioned)\b

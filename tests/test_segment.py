@@ -238,6 +238,9 @@ def test_sentence_units_offsets_and_paragraphs():
         "It was a really hard time for everyone.",
         "But the results were not there yet.",
         "2 is when AlphaGo beats even Lee Sedol.",
+        "Including a couple she'd never recorded in the county.",
+        "Especially the ones on the north side of the roof.",
+        "Therefore the whole budget has to come from the museum.",
     ],
 )
 def test_opening_problem_flags_dependent_openings(sentence):
