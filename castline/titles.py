@@ -274,6 +274,16 @@ def _specificity(phrase: str, lexicon: _Lexicon) -> float:
     return max(scores) * 0.6 + (sum(scores) / len(scores)) * 0.4
 
 
+# Counts said or written: a count and its unit ("a hundred bees") name an amount, not a topic.
+_QUANTITY = re.compile(
+    r"^(?:\d[\d,.]*%?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
+    r"|half|couple|few|several)(?:-\w+)?)$",
+    re.IGNORECASE,
+)
+
+
 def _phrase_problem(phrase: str, lexicon: _Lexicon) -> str | None:
     """Why ``phrase`` is not a usable noun-phrase title, or None."""
     tokens = phrase.split()
@@ -292,6 +302,10 @@ def _phrase_problem(phrase: str, lexicon: _Lexicon) -> str | None:
             return "a verb phrase, not a topic"
     if all(t.lower() in _CALENDAR for t in tokens if t.lower() not in STOPWORDS):
         return "a date, not a topic"
+    if len(tokens) > 1 and all(_QUANTITY.match(t) for t in tokens[:-1]):
+        return "a quantity, not a topic"  # "Hundred Pounds", "Seventy Years"
+    if len(tokens) == 1 and _superlative(tokens[0]):
+        return "a lone superlative"  # "Strangest": of what?
     lowered = [t.lower() for t in tokens]
     if any(t in _LIGHT_VERBS or t in _LIGHT_VERB_FORMS for t in lowered[1:]):
         return "contains a verb"
@@ -457,6 +471,16 @@ def _lexical_score(phrase: str, weight: float, text_lower: str, lexicon: _Lexico
     spec = 0.4 + 0.6 * _specificity(phrase, lexicon)
     name = 1.2 if any(_is_name(t, lexicon) for t in tokens) else 1.0
     return weight * tf * shape * noun * spec * name
+
+
+def _superlative(word: str) -> bool:
+    """"strangest", "biggest", "happiest": an -est word whose -er comparative is English
+    ("stranger"), unlike "forest" or "interest"."""
+    w = word.lower()
+    if len(w) < 6 or not w.endswith("est"):
+        return False
+    comparative = w[:-4] + "ier" if w.endswith("iest") else w[:-3] + "er"
+    return _zipf(comparative) >= 2.5
 
 
 def _bare_word(phrase: str, lexicon: _Lexicon) -> bool:

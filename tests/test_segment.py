@@ -459,6 +459,12 @@ def test_titles_complete_clipped_phrases_and_skip_verb_phrases():
     assert _noun_head("human level intelligence", lexicon)
     assert _phrase_problem("June", lexicon)
     assert _phrase_problem("Human Level Intelligence", lexicon) is None
+    # An amount or a lone superlative names no topic; a forest or an interest does.
+    assert _phrase_problem("Hundred Pounds", lexicon)
+    assert _phrase_problem("Seventy Years", lexicon)
+    assert _phrase_problem("Strangest", lexicon)
+    assert _phrase_problem("Forest", lexicon) is None
+    assert _phrase_problem("Fourteen-dollar Dessert Cost", lexicon) is None
 
 
 def test_clip_titles_are_never_a_bare_everyday_word(mlst):
