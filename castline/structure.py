@@ -182,7 +182,8 @@ _MATCH_SCORE = 86.0
 def _best_later_match(
     candidate: str, later: list[str], windows: list[str], offset: int
 ) -> tuple[int | None, float]:
-    """Best fuzzy match of ``candidate`` later on: (sentence index, score).
+    """Best fuzzy match of ``candidate`` later on: (sentence index, score), or
+    ``(None, 0.0)`` when no window reaches the match score.
 
     ``windows`` are already normalised (rapidfuzz's ``default_process``): every
     candidate is compared with the same windows, so they are processed once.
@@ -190,7 +191,10 @@ def _best_later_match(
     from rapidfuzz import fuzz, process, utils
 
     query = utils.default_process(candidate)
-    found = process.extractOne(query, windows, scorer=fuzz.partial_ratio, processor=None)
+    # Below the cutoff a window cannot make a match, so rapidfuzz may skip it early.
+    found = process.extractOne(
+        query, windows, scorer=fuzz.partial_ratio, processor=None, score_cutoff=_MATCH_SCORE
+    )
     if found is None:
         return None, 0.0
     _, score, index = found
