@@ -641,8 +641,8 @@ def verify_quotes(episode: Episode) -> list[str]:
             continue
         if p.text != ELISION.join(text[a:b] for a, b in spans):
             problems.append(f"{tag}: text differs from its spans")
-        if "ad" in episode.turns[p.turn].tags:
-            problems.append(f"{tag}: taken from an ad")
+        if _excluded(episode, p.turn):
+            problems.append(f"{tag}: taken from an ad, the cold open, the introduction or the closing")
     for k, h in enumerate(episode.highlights):
         tag = f"highlight {k}"
         if not 0 <= h.turn < n_turns:
