@@ -81,7 +81,7 @@ def _clip_title(
         if not any(same_title(title, other) for other in taken):
             return title
     first = texts[0]
-    return first if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
+    return first.rstrip(".!") if len(words(first)) <= 10 else " ".join(first.split()[:8]) + " …"
 
 
 # Words that point back at earlier talk: a title holding one makes no sense alone.

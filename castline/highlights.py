@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from castline.model import Clip, Episode, Highlight, Preview
 from castline.passages import (
+    PassageFeatures,
     is_finished,
     is_question,
     lead_trim,
@@ -504,10 +505,11 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
         # No topic phrase to ask about: open on the clip's title instead, a
         # question as is, or its own claim in quotation marks.
         title = clip.title.strip()
+        claim = passage_features(title)
         if is_question(title):
             hook = title
-        elif title and title in clip.text:
-            hook = f"“{title}.” Do you agree?"
+        elif title and title in clip.text and (claim.claims or claim.contrarian) and not claim.story:
+            hook = f"“{title.rstrip('.!')}.” Do you agree?"
         else:
             minutes = max(1, round((clip.end - clip.start) / 60))
             plural = "s" if minutes > 1 else ""
@@ -527,6 +529,12 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
         question = f"Why does {phrase} matter more than it seems?"
     post = f"{question}\n\n{byline} 🧵 {mark}"
     return post if tweet_valid(post) else f"{question} {mark}"
+
+
+def _takeaway(feats: PassageFeatures) -> bool:
+    """A line that states what the listener learns: a claim, not a beat of a story
+    ("my first thought was, something's wrong" tells what happened, not what is so)."""
+    return bool(feats.claims or feats.contrarian) and not feats.story
 
 
 def add_threads(episode: Episode) -> None:
@@ -565,7 +573,7 @@ def add_threads(episode: Episode) -> None:
             and (start := _quote_start(u)) is not None
             and not is_question(u.text)
             and len(words(u.text)) >= 6
-            and (passage_features(u.text).claims or passage_features(u.text).contrarian)
+            and _takeaway(passage_features(u.text))
         ]
         claims.sort(key=lambda c: -passage_features(c[1]).score())
         for _u, sentence in claims:

@@ -437,3 +437,13 @@ def test_preview_clause_prefixes_never_end_at_a_colon():
                         speaker=None, tags=frozenset(), turn_first=True, turn_last=True)
     ends = [text[a:b] for a, b in _clause_prefixes(unit, text, 5)]
     assert ends and not any(e.endswith("benchmark") for e in ends)
+
+
+def test_a_takeaway_states_a_claim_not_a_story_beat():
+    from castline.highlights import _takeaway
+    from castline.passages import passage_features
+
+    assert _takeaway(passage_features("Software development is not about writing code."))
+    # What the speaker thought at the time is the story, not what the listener learns.
+    assert not _takeaway(passage_features("And my first thought was, it's a disease, something's wrong."))
+    assert not _takeaway(passage_features("Bees will go for any sugar source."))
