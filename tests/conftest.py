@@ -14,6 +14,10 @@ SEEDS = ROOT / "seeds"
 # Keep Prefect's state (ephemeral database, cached results) inside this test run.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="castline-prefect-"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# A fresh PREFECT_HOME means the first ephemeral server migrates its database while
+# other tests load the machine: Prefect's default 20 s wait is not always enough
+# (tests/test_feeds.py::test_poll_feeds_flow_ephemeral timed out once in CI).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @pytest.fixture(scope="session")
