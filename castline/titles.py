@@ -144,7 +144,8 @@ _ED_NOUNS = frozenset("hundred kindred sacred naked wicked bed red shed sled".sp
 _JOINERS = frozenset("of and for in on to with vs via per".split())
 _CALENDAR = frozenset(
     """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks
+    monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
+    fridays saturdays sundays weekend weekends today yesterday tomorrow week weeks
     month months year years""".split()
 )
 

@@ -244,6 +244,7 @@ def test_glossary_repairs(verbatim: str, expected: str) -> None:
         "The CTO of Poolside AI joined.",
         "I heard it on the Dwarkesh Podcast first.",
         "The Tyler Cowen / Dwarkesh discussion.",
+        "The honey is at oyelaran honey dot com, spelled out.",
         "Eiso Kant is here.",
         # A first name and a verb are not the full name: "Elena said" is not "Elena Sousa".
         "Elena said it was copper.",

@@ -463,6 +463,7 @@ def test_titles_complete_clipped_phrases_and_skip_verb_phrases():
     assert _phrase_problem("Hundred Pounds", lexicon)
     assert _phrase_problem("Seventy Years", lexicon)
     assert _phrase_problem("Strangest", lexicon)
+    assert _phrase_problem("Fridays", lexicon)
     assert _phrase_problem("Forest", lexicon) is None
     assert _phrase_problem("Fourteen-dollar Dessert Cost", lexicon) is None
 

@@ -276,8 +276,10 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
                     score = 0.0
                 elif key == term.key and _only_case_differs(source, term.text):
                     # "poolside" (the word) is not "Poolside" (the company); only brand
-                    # or acronym spellings such as DeepSeek / MLST are restored from lower case
-                    score = 1.0 if _is_stylised(term.text) or zipf(key) < 2.0 else 0.0
+                    # or acronym spellings such as DeepSeek / MLST are restored from lower
+                    # case, and never inside a web address ("oyelaran honey dot com")
+                    in_address = any(u.lower == "dot" for u in row[k + width : k + width + 3])
+                    score = 1.0 if not in_address and (_is_stylised(term.text) or zipf(key) < 2.0) else 0.0
                 elif spelled_out and term.key == key:
                     score = 1.0
                 elif term.n_words == width:
