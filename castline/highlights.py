@@ -505,10 +505,9 @@ def _hook(episode: Episode, clip: Clip, cunits: Sequence[SentenceUnit], mark: st
         # No topic phrase to ask about: open on the clip's title instead, a
         # question as is, or its own claim in quotation marks.
         title = clip.title.strip()
-        claim = passage_features(title)
         if is_question(title):
             hook = title
-        elif title and title in clip.text and (claim.claims or claim.contrarian) and not claim.story:
+        elif title and title in clip.text and _takeaway(passage_features(title)):
             hook = f"“{title.rstrip('.!')}.” Do you agree?"
         else:
             minutes = max(1, round((clip.end - clip.start) / 60))

@@ -205,39 +205,32 @@ def process_episode(
     ``clip_format`` (mp3, wav, flac, ogg, m4a).
     """
     with fewer_gc_pauses():
-        return _process_episode(input_path, out_dir, speakers, glossary, title, show, num_speakers,
-                                min_speakers, max_speakers, clean_cut, clip_format)
-
-
-def _process_episode(input_path: str, out_dir: str, speakers: str, glossary: str | None, title: str | None,
-                     show: str | None, num_speakers: int | None, min_speakers: int | None,
-                     max_speakers: int | None, clean_cut: bool, clip_format: str) -> list[str]:
-    logger = get_run_logger()
-    settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
-    settings.num_speakers, settings.min_speakers, settings.max_speakers = (
-        num_speakers, min_speakers, max_speakers)
-    content_hash = _file_sha256(input_path)
-    audio = is_audio_path(input_path)
-    if audio:
-        base = f"{content_hash}:{code_version()}"
-        episodes = [transcribe_audio(input_path, title, key=f"{base}:asr")]
-        hints = settings.speaker_count_hints()
-        segments = diarize_audio(input_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
-        episodes = [label_voices(episodes[0], input_path, segments, settings)]
-    else:
-        episodes = ingest(input_path, title)
-    folders = []
-    for index, episode in enumerate(episodes):
-        key = f"{content_hash}:{index}:{code_version()}"
-        for name in STAGES:
-            key = stage_key(key, name, settings)
-            episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
-        folder = str(_output_folder(episode, Path(out_dir)))
+        logger = get_run_logger()
+        settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
+        settings.num_speakers, settings.min_speakers, settings.max_speakers = (
+            num_speakers, min_speakers, max_speakers)
+        content_hash = _file_sha256(input_path)
+        audio = is_audio_path(input_path)
         if audio:
-            episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
-        outputs = export(episode, folder)
-        _publish_artifacts(episode, outputs)
-        logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,
-                    len(episode.turns), len(episode.chapters), len(episode.clips), folder)
-        folders.append(folder)
-    return folders
+            base = f"{content_hash}:{code_version()}"
+            episodes = [transcribe_audio(input_path, title, key=f"{base}:asr")]
+            hints = settings.speaker_count_hints()
+            segments = diarize_audio(input_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
+            episodes = [label_voices(episodes[0], input_path, segments, settings)]
+        else:
+            episodes = ingest(input_path, title)
+        folders = []
+        for index, episode in enumerate(episodes):
+            key = f"{content_hash}:{index}:{code_version()}"
+            for name in STAGES:
+                key = stage_key(key, name, settings)
+                episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
+            folder = str(_output_folder(episode, Path(out_dir)))
+            if audio:
+                episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
+            outputs = export(episode, folder)
+            _publish_artifacts(episode, outputs)
+            logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,
+                        len(episode.turns), len(episode.chapters), len(episode.clips), folder)
+            folders.append(folder)
+        return folders
