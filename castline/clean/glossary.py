@@ -348,7 +348,14 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
         and (zipf(word.lower()) < COMMON_ZIPF or word.isupper())
         and len(word) >= 3
     ]
-    compiled = {word: compile_glossary([word])[0] for word in frequent}
+    # compile_glossary drops a term with fewer than three letters and digits in it ("C++",
+    # "M&A", "U.S.", "A/B" are long enough on the surface, not in their key): such a word
+    # is no target, so keep only the terms it returns rather than assume one per word
+    compiled: dict[str, GlossaryTerm] = {}
+    for word in frequent:
+        for term in compile_glossary([word]):
+            if term.text == word:
+                compiled[word] = term
     targets = [(target, term, target.lower()) for target, term in compiled.items()]
     suggestions: dict[tuple[str, str], float] = {}
     for word in surface:
