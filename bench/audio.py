@@ -57,11 +57,11 @@ def main() -> None:
         args.audio, reference = interview.path, interview
         print(f"built synthetic interview {interview.duration:.0f} s in {time.perf_counter() - clock:.1f} s")
 
-    from castline.asr import default_asr_model, load_asr_pipeline, resolve_device, transcribe_array
-    from castline.audio import SAMPLE_RATE, load_audio
     from castline.diarize.audio import assign_words, diarize, load_offline_diarizer
     from castline.export.clip_audio import cut_clips
     from castline.model import Episode
+    from castline.speech.asr import default_asr_model, load_asr_pipeline, resolve_device, transcribe_array
+    from castline.speech.audio import SAMPLE_RATE, load_audio
 
     model = default_asr_model()
     device, compute_type = resolve_device("auto", None)

@@ -155,8 +155,8 @@ def voices_enroll(
     library: Path | None = typer.Option(None, help="Voice library (default data/voices/voices.json)."),
 ) -> None:
     """Store NAME's voice print so later episodes label that voice by name."""
-    from castline.audio import AudioError
     from castline.diarize.voices import enroll_voice
+    from castline.speech.audio import AudioError
 
     if role not in ("host", "guest", "other"):
         _fail(f"--role must be host, guest or other, not {role!r}")

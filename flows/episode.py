@@ -78,8 +78,8 @@ def ingest(path: str, title: str | None) -> list[Episode]:
 @task(cache_key_fn=_key_from_parameters, persist_result=True)
 def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     """Transcribe an audio/video file with whisperX (cached by content hash)."""
-    from castline.asr import transcribe
     from castline.locks import slot
+    from castline.speech.asr import transcribe
 
     _tell("transcribe", Path(path).name)
     with stage_errors("transcribe"), slot("audio"):

@@ -1,4 +1,4 @@
-"""castline.audio (decode/probe, bad input) and castline.asr (whisperX on real audio)."""
+"""castline.speech.audio (decode/probe, bad input) and castline.speech.asr (whisperX on real audio)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from audio_fixtures import cached, needs_ffmpeg, needs_modules, reference_words, sample_files, tone_wav
 
-from castline.audio import SAMPLE_RATE, AudioError, load_audio, probe
+from castline.speech.audio import SAMPLE_RATE, AudioError, load_audio, probe
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_ffmpeg = needs_ffmpeg()
@@ -36,7 +36,7 @@ def _ffmpeg(source: Path, target: Path, *options: str) -> Path:
 
 
 def test_import_is_cheap():
-    code = "import sys, castline.asr, castline.audio, castline.diarize.audio, castline.diarize.voices, "
+    code = "import sys, castline.speech.asr, castline.speech.audio, castline.diarize.audio, castline.diarize.voices, "
     code += "castline.export.clip_audio; "
     heavy = "('torch', 'whisperx', 'pyannote.audio', 'resemblyzer')"
     code += f"print(sorted(m for m in {heavy} if m in sys.modules))"
@@ -108,7 +108,7 @@ def test_silence_only_is_no_speech(tmp_path):
 
 def transcribe_sample():
     """The pyannote sample transcribed once per test process."""
-    from castline.asr import transcribe
+    from castline.speech.asr import transcribe
 
     return cached("asr:sample", lambda: transcribe(sample_files()["wav"]))
 
@@ -152,7 +152,7 @@ def test_transcribe_sample_word_error_rate(sample):
 
 @needs_models
 def test_transcribe_sample_episode_shape(sample):
-    from castline.audio import file_sha256
+    from castline.speech.audio import file_sha256
 
     episode = transcribe_sample()
     assert episode.source_format == "audio" and not episode.times_estimated
@@ -179,7 +179,7 @@ def test_transcribe_sample_episode_shape(sample):
 
 @needs_models
 def test_transcribe_rejects_tone_without_speech(tmp_path):
-    from castline.asr import transcribe
+    from castline.speech.asr import transcribe
 
     tone = tone_wav(tmp_path / "tone.wav", 6.0, amplitude=0.1)  # a steady hum: loud, but not speech
     with pytest.raises(AudioError) as caught:
@@ -189,7 +189,7 @@ def test_transcribe_rejects_tone_without_speech(tmp_path):
 
 @needs_models
 def test_model_is_loaded_once_per_process(sample):
-    from castline.asr import load_asr_pipeline, transcribe_array
+    from castline.speech.asr import load_asr_pipeline, transcribe_array
 
     audio = load_audio(sample["wav"])[: 12 * SAMPLE_RATE]
     transcribe_array(audio)
@@ -202,7 +202,7 @@ def test_model_is_loaded_once_per_process(sample):
 
 @needs_models
 def test_alignment_model_is_used_only_when_on_disk(tmp_path, monkeypatch):
-    from castline.asr import ALIGN_MODEL_ENV, alignment_available
+    from castline.speech.asr import ALIGN_MODEL_ENV, alignment_available
 
     # An empty torch hub: whisperX's default English aligner would have to be downloaded.
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
@@ -213,8 +213,8 @@ def test_alignment_model_is_used_only_when_on_disk(tmp_path, monkeypatch):
 
 
 def test_untimed_words_take_their_neighbours_times_and_turns_split_at_sentences():
-    from castline.asr import _fill_missing_times, _turns_from_words
     from castline.model import Word
+    from castline.speech.asr import _fill_missing_times, _turns_from_words
 
     nan = float("nan")
     words = [

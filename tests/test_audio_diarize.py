@@ -67,8 +67,8 @@ def test_segments_are_exclusive_ordered_and_in_range():
 
 @needs_models
 def test_hints_are_honoured():
-    from castline.audio import load_audio
     from castline.diarize.audio import diarize
+    from castline.speech.audio import load_audio
 
     audio = load_audio(sample_files()["wav"])
     assert len({label for *_, label in diarize(audio, max_speakers=1)}) == 1

@@ -52,9 +52,9 @@ def test_name_voices_renames_matched_speakers_only():
 @pytest.mark.slow
 @pytest.mark.skipif(not (_has_audio_extra() and espeak_available()), reason="audio extra or espeak missing")
 def test_voices_recur_across_synthetic_episodes(tmp_path_factory):
-    from castline.audio import load_audio
     from castline.diarize.audio import diarize
     from castline.diarize.voices import voice_prints
+    from castline.speech.audio import load_audio
 
     folder = tmp_path_factory.mktemp("episodes")
     first = cached("voices:first", lambda: build_interview(folder, ("host", "guest"), minutes=1.5, seed=21))

@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from castline.audio import SAMPLE_RATE, load_audio
 from castline.model import Episode, Speaker, Turn, Word
+from castline.speech.audio import SAMPLE_RATE, load_audio
 
 __all__ = [
     "DIARIZATION_MODEL_ENV",
@@ -642,7 +642,7 @@ def diarize(
 
     Uses the pyannote pipeline named by ``$CASTLINE_DIARIZATION_MODEL`` when
     set, else the offline diarizer. ``audio_path_or_array`` is a file (decoded
-    with :func:`castline.audio.load_audio`) or 16 kHz mono float32 samples.
+    with :func:`castline.speech.audio.load_audio`) or 16 kHz mono float32 samples.
     Labels are ``SPEAKER_00``, ``SPEAKER_01``, ... in order of first appearance.
     """
     if isinstance(audio_path_or_array, np.ndarray):

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from castline.audio import SAMPLE_RATE
 from castline.model import Episode
+from castline.speech.audio import SAMPLE_RATE
 
 __all__ = [
     "DEFAULT_MATCH_THRESHOLD",
@@ -208,7 +208,7 @@ def enroll_voice(name: str, audio_path: str | Path, *, role: str = "other",
 
     Enrolling the same name again folds the new recording into the stored print.
     """
-    from castline.audio import load_audio
+    from castline.speech.audio import load_audio
 
     audio = load_audio(audio_path)
     prints = voice_prints(audio, [(0.0, len(audio) / SAMPLE_RATE, name)])
@@ -234,7 +234,7 @@ def recognise_voices(episode: Episode, audio_path: str | Path, segments: Sequenc
     voices = VoiceLibrary.load(path)
     if not voices.voices:
         return set()
-    from castline.audio import load_audio
+    from castline.speech.audio import load_audio
 
     prints = voice_prints(load_audio(audio_path), segments)
     name_voices(episode, voices.match(prints, threshold=threshold))

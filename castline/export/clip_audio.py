@@ -173,7 +173,7 @@ def _cut(audio_path: Path, start: float, end: float):
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, check=False)
     if result.returncode != 0 or not result.stdout:
-        from castline.audio import AudioError
+        from castline.speech.audio import AudioError
 
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no audio"]
         raise AudioError(audio_path, "clip", f"cannot cut {start:.2f}-{end:.2f} s ({reason[0]})")

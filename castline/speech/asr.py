@@ -16,7 +16,7 @@ Word timestamps come from one of two places:
   match the transcript and no second decoding pass is needed).
 
 Models are loaded once per process (cached loaders) and the heavy libraries
-(torch, whisperX) are imported on first use, so ``import castline.asr`` is cheap.
+(torch, whisperX) are imported on first use, so ``import castline.speech.asr`` is cheap.
 
 Configuration
 -------------
@@ -31,7 +31,7 @@ Configuration
 
 Examples
 --------
->>> from castline.asr import transcribe
+>>> from castline.speech.asr import transcribe
 >>> episode = transcribe("episode.mp3")          # doctest: +SKIP
 >>> episode.turns[0].words[0]                      # doctest: +SKIP
 Word(text='Hello.', start=6.71, end=7.02, score=0.93, speaker=None)
@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from castline.audio import SAMPLE_RATE, AudioError, file_sha256, load_audio
 from castline.model import Episode, Turn, Word
+from castline.speech.audio import SAMPLE_RATE, AudioError, file_sha256, load_audio
 
 __all__ = [
     "ALIGN_MODEL_ENV",
