@@ -231,8 +231,7 @@ def deploy(
 
 def _precheck(input_path: Path) -> None:
     """Refuse unreadable text input at once, before Prefect starts (audio is checked by its stage)."""
-    from castline.ingest import IngestError, read_episodes
-    from castline.inputs import is_audio_path
+    from castline.ingest import IngestError, is_audio_path, read_episodes
 
     if is_audio_path(input_path):
         return

@@ -18,8 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from castline import code_version
 from castline.export import write_outputs
 from castline.export.markdown import highlights_markdown
-from castline.ingest import IngestError, read_episodes
-from castline.inputs import is_audio_path
+from castline.ingest import IngestError, is_audio_path, read_episodes
 from castline.model import Episode
 from castline.pipeline import (
     STAGES,

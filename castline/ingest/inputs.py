@@ -1,4 +1,4 @@
-"""What kind of input a file is: audio/video for the ASR path, else text for ingest."""
+"""What kind of input a file is: audio or video for the speech path, else text for ingest."""
 
 from __future__ import annotations
 
