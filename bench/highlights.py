@@ -86,7 +86,7 @@ def evaluate(episode, judgements: Sequence[Judgement], ks: Sequence[int] = (3, 5
     Clip candidates are re-ranked with ``find_clips(count=max(ks))`` so that
     precision beyond the published three can be measured.
     """
-    from castline.clips import find_clips
+    from castline.segment.clips import find_clips
 
     anchors = [j.anchor for j in judgements]
     clips = [c.text for c in find_clips(episode, count=max(ks))]
@@ -138,9 +138,9 @@ def build_episode(*, builder: bool = False):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print metrics and top picks."""
-    from castline.chapters import make_chapters
-    from castline.clips import find_clips
     from castline.highlights import add_threads, make_highlights, make_previews
+    from castline.segment.chapters import make_chapters
+    from castline.segment.clips import find_clips
     from castline.text import format_timestamp
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
 
-    from castline.sentence_units import sentence_units
+    from castline.segment.sentence_units import sentence_units
 
     processed = [u.text for ep in episodes for u in sentence_units(ep)]
     floors.append(time_floor(floor_sentences))

@@ -3,7 +3,7 @@
 Every quote made here is a verbatim span of a turn's clean text, addressed by
 ``(turn, char_start, char_end)``: nothing is paraphrased or truncated inside a
 quote. Shorter posts come from choosing shorter spans. Candidates are scored on
-the same explainable features as clips (:func:`castline.passages.passage_features`).
+the same explainable features as clips (:func:`castline.segment.passages.passage_features`).
 
 Example
 -------
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from castline.model import Clip, Episode, Highlight, Preview
-from castline.passages import (
+from castline.segment.passages import (
     PassageFeatures,
     is_finished,
     is_question,
@@ -30,9 +30,9 @@ from castline.passages import (
     passage_features,
     strip_list_marker,
 )
-from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, episode_end, sentence_units
+from castline.segment.sentence_units import EXCLUDED_TAGS, SentenceUnit, episode_end, sentence_units
+from castline.segment.titles import best_phrase
 from castline.text import FIRST_PERSON_CAPS, format_timestamp, sentences, tweet_length, tweet_valid, words
-from castline.titles import best_phrase
 
 __all__ = [
     "ELISION",

@@ -104,7 +104,7 @@ def _speakers(ep: Episode, s: Settings) -> Episode:
 
 
 def _structure(ep: Episode, s: Settings) -> Episode:
-    from castline.structure import tag_structure
+    from castline.segment.structure import tag_structure
 
     return tag_structure(ep)
 
@@ -125,7 +125,7 @@ def _clean(ep: Episode, s: Settings) -> Episode:
 
 def _chapters(ep: Episode, s: Settings) -> Episode:
     from castline import embed
-    from castline.chapters import make_chapters
+    from castline.segment.chapters import make_chapters
 
     use_minilm = s.embedder == "minilm" or (s.embedder == "auto" and embed.available())
     ep.chapters = make_chapters(ep, embed=embed.embed if use_minilm else None)
@@ -133,7 +133,7 @@ def _chapters(ep: Episode, s: Settings) -> Episode:
 
 
 def _clips(ep: Episode, s: Settings) -> Episode:
-    from castline.clips import find_clips
+    from castline.segment.clips import find_clips
 
     ep.clips = find_clips(ep, count=s.clip_count)
     return ep

@@ -11,7 +11,7 @@ import pytest
 from castline.diarize import UNATTRIBUTED, attribute_speakers, discover_names, parse_speakers
 from castline.diarize.evaluate import change_f1, majority_baseline, role_accuracy, word_accuracy
 from castline.model import Episode, Speaker, Turn
-from castline.structure import tag_structure
+from castline.segment.structure import tag_structure
 from castline.text import SPEAKING_RATE_WPS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,6 @@ import time
 import pytest
 from test_segment import all_seed_episodes, episode_from_lines, mlst_episode
 
-from castline.chapters import make_chapters
-from castline.clips import find_clips
 from castline.highlights import (
     ELISION,
     add_threads,
@@ -21,6 +19,8 @@ from castline.highlights import (
     verify_quotes,
 )
 from castline.model import Clip, Episode, Highlight, Preview, Speaker
+from castline.segment.chapters import make_chapters
+from castline.segment.clips import find_clips
 from castline.text import tweet_length, tweet_valid
 
 
@@ -429,7 +429,7 @@ def test_preview_duration_uses_word_times():
 def test_preview_clause_prefixes_never_end_at_a_colon():
     """What comes before a colon announces what follows; it cannot be cut off there."""
     from castline.highlights import _clause_prefixes
-    from castline.sentence_units import SentenceUnit
+    from castline.segment.sentence_units import SentenceUnit
 
     text = ("For example, here is what happens when the new model is asked a very hard problem from a benchmark: "
             "it thinks for ten minutes, then it answers.")
@@ -441,7 +441,7 @@ def test_preview_clause_prefixes_never_end_at_a_colon():
 
 def test_a_takeaway_states_a_claim_not_a_story_beat():
     from castline.highlights import _takeaway
-    from castline.passages import passage_features
+    from castline.segment.passages import passage_features
 
     assert _takeaway(passage_features("Software development is not about writing code."))
     # What the speaker thought at the time is the story, not what the listener learns.

@@ -110,7 +110,7 @@ def test_mlst_seed_suggests_glossary_entries_without_a_glossary(seeds_dir):
 
 @pytest.mark.parametrize("name", SEED_NAMES)
 def test_an_episodes_clips_never_share_a_title(processed_seeds, name):
-    from castline.titles import same_title
+    from castline.segment.titles import same_title
 
     for _, episode in _episodes(processed_seeds, name):
         titles = [c.title for c in episode.clips]

@@ -7,11 +7,11 @@ from html.parser import HTMLParser
 import pytest
 from test_segment import all_seed_episodes
 
-from castline.chapters import make_chapters
-from castline.clips import find_clips
 from castline.export.report import episode_report_html
 from castline.highlights import add_threads, make_highlights, make_previews
 from castline.model import Chapter, Clip, Episode, Highlight, Preview, Speaker, Turn
+from castline.segment.chapters import make_chapters
+from castline.segment.clips import find_clips
 from castline.text import format_timestamp
 
 _VOID = {"meta", "br", "img", "hr", "input", "link", "source", "wbr"}

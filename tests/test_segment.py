@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from castline.chapters import make_chapters, tfidf_embed
-from castline.clips import find_clips
 from castline.model import Episode, Speaker, Turn
-from castline.passages import opening_problem
-from castline.sentence_units import sentence_units
+from castline.segment.chapters import make_chapters, tfidf_embed
+from castline.segment.clips import find_clips
+from castline.segment.passages import opening_problem
+from castline.segment.sentence_units import sentence_units
+from castline.segment.titles import title_case
 from castline.text import SPEAKING_RATE_WPS, sentences, words
-from castline.titles import title_case
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -430,7 +430,7 @@ def test_every_seed_segments(episode):
 
 
 def test_best_phrase_prefers_specific_noun_phrases():
-    from castline.titles import best_phrase
+    from castline.segment.titles import best_phrase
 
     text = (
         "We spent the year on the Kubernetes scheduler. The Kubernetes scheduler decides where pods run, "
@@ -445,7 +445,7 @@ def test_best_phrase_prefers_specific_noun_phrases():
 
 
 def test_titles_complete_clipped_phrases_and_skip_verb_phrases():
-    from castline.titles import _complete, _lexicon, _noun_head, _phrase_problem
+    from castline.segment.titles import _complete, _lexicon, _noun_head, _phrase_problem
 
     text = (
         "We talk about human level intelligence. Is human level intelligence near? "
@@ -483,7 +483,7 @@ def test_clip_titles_are_never_a_bare_everyday_word(mlst):
 
 
 def test_clip_title_questions_must_stand_alone():
-    from castline.clips import _question_title
+    from castline.segment.clips import _question_title
 
     assert _question_title("Why do bees leave a hive in June?", 8)
     # Nothing named, or a pointer back at earlier talk: no title.
@@ -494,8 +494,8 @@ def test_clip_title_questions_must_stand_alone():
 
 
 def test_a_lone_name_title_gives_way_to_the_clips_own_line_naming_it():
-    from castline.clips import _clip_title
     from castline.model import Speaker
+    from castline.segment.clips import _clip_title
 
     ep = Episode(
         title="t",
@@ -543,8 +543,8 @@ def test_chapter_titles_use_meaning_when_an_embedder_is_given():
 
 
 def test_clip_never_ends_on_a_sentence_that_trails_off():
-    from castline.clips import _payoff
-    from castline.sentence_units import SentenceUnit
+    from castline.segment.clips import _payoff
+    from castline.segment.sentence_units import SentenceUnit
 
     def unit(i, text, last):
         return SentenceUnit(i, 0, 0, len(text), text, i * 5.0, i * 5.0 + 5, "S1", frozenset(), i == 0, last)

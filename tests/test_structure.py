@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from castline.model import Episode, Speaker, Turn
-from castline.structure import (
+from castline.segment.structure import (
     find_cold_open,
     intro_span,
     is_host_intro,

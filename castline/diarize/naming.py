@@ -35,7 +35,7 @@ class VoiceStats:
 
 def voice_stats(episode: Episode) -> dict[str, VoiceStats]:
     """Per-speaker counts over the episode's turns (ads and cold open excluded)."""
-    from castline.structure import is_host_intro
+    from castline.segment.structure import is_host_intro
 
     stats: dict[str, VoiceStats] = {}
     for index, turn in enumerate(episode.turns):

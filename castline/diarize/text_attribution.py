@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from castline.model import ROLES, Episode, Speaker, Turn
-from castline.structure import find_cold_open, intro_index, is_host_intro, sponsor_spans
+from castline.segment.structure import find_cold_open, intro_index, is_host_intro, sponsor_spans
 from castline.text import heading_line
 from castline.text import sentences as split_sentences
 

@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from castline.diarize import text_attribution as cues
-from castline.structure import is_host_intro
+from castline.segment.structure import is_host_intro
 
 __all__ = [
     "BOUNDARY_FEATURES",

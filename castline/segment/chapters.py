@@ -6,7 +6,7 @@ embedding model), the similarity of the text before and after each sentence gap
 gives a depth score, and a dynamic programme picks the boundaries that maximise
 depth under the house spacing rules (first chapter at 0, 8-15 minutes apart,
 never closer than 5). Titles are the chapter's own distinctive key phrases
-(:mod:`castline.titles`).
+(:mod:`castline.segment.titles`).
 
 Example
 -------
@@ -23,10 +23,10 @@ from functools import lru_cache
 import numpy as np
 
 from castline.model import Chapter, Episode
-from castline.passages import opening_problem
-from castline.sentence_units import SentenceUnit, episode_end, sentence_units
+from castline.segment.passages import opening_problem
+from castline.segment.sentence_units import SentenceUnit, episode_end, sentence_units
+from castline.segment.titles import _english_stop, _titles, _zipf
 from castline.text import STOPWORDS
-from castline.titles import _english_stop, _titles, _zipf
 
 __all__ = ["make_chapters", "tfidf_embed"]
 
@@ -178,7 +178,7 @@ def _neighbourhood(starts: list[float], g: int, reach: float) -> tuple[int, int]
 
 #: Libraries and modules the later stages need; importing them costs about a second and a half.
 _LATER_IMPORTS = (
-    "yake", "wordfreq", "twitter_text", "castline.clips", "castline.highlights", "castline.export",
+    "yake", "wordfreq", "twitter_text", "castline.segment.clips", "castline.highlights", "castline.export",
     "jsonschema.validators", "jinja2", "srt", "webvtt",
 )
 

@@ -3,7 +3,7 @@
 Clips are windows of whole sentences lasting 30 s - 3 min that stand alone and
 carry a payoff, scored on plain, explainable features (specificity, claims,
 stories, emotion, a reaction that follows) minus hedging and filler
-(:mod:`castline.passages`).
+(:mod:`castline.segment.passages`).
 
 Example
 -------
@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 
 from castline.model import Clip, Episode
-from castline.passages import (
+from castline.segment.passages import (
     PassageFeatures,
     _contrarian_count,
     _matching,
@@ -26,9 +26,9 @@ from castline.passages import (
     passage_features,
     strip_list_marker,
 )
-from castline.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
+from castline.segment.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
+from castline.segment.titles import ranked_phrases, same_title, title_case
 from castline.text import content_words, words
-from castline.titles import ranked_phrases, same_title, title_case
 
 __all__ = ["find_clips"]
 

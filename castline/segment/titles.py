@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from castline.passages import _NOT_NAMES, _uniq
+from castline.segment.passages import _NOT_NAMES, _uniq
 from castline.text import STOPWORDS, content_words, words
 
 __all__ = ["best_phrase", "key_phrases", "ranked_phrases", "same_title", "title_case"]
