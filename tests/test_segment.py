@@ -445,13 +445,13 @@ def test_best_phrase_prefers_specific_noun_phrases():
 
 
 def test_titles_complete_clipped_phrases_and_skip_verb_phrases():
-    from castline.segment.titles import _complete, _lexicon, _noun_head, _phrase_problem
+    from castline.segment.phrases import _complete, _noun_head, _phrase_problem, episode_lexicon
 
     text = (
         "We talk about human level intelligence. Is human level intelligence near? "
         "Human level intelligence is the goal of the lab. We build software at the lab."
     )
-    lexicon = _lexicon(text)
+    lexicon = episode_lexicon(text)
     assert _complete("human level", text, lexicon).lower() == "human level intelligence"
     assert _phrase_problem("build software", lexicon)
     assert _phrase_problem("surprisingly few people", lexicon)

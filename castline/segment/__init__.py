@@ -17,4 +17,4 @@ the modules: this package import stays cheap.
 
 from __future__ import annotations
 
-__all__ = ["chapters", "clips", "passages", "sentence_units", "structure", "titles"]
+__all__ = ["chapters", "clips", "passages", "phrases", "sentence_units", "structure", "titles", "words"]

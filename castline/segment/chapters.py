@@ -25,7 +25,8 @@ import numpy as np
 from castline.model import Chapter, Episode
 from castline.segment.passages import opening_problem
 from castline.segment.sentence_units import SentenceUnit, episode_end, sentence_units
-from castline.segment.titles import _english_stop, _titles, _zipf
+from castline.segment.titles import distinct_titles
+from castline.segment.words import english_stop_words, zipf
 from castline.text import STOPWORDS
 
 __all__ = ["make_chapters", "tfidf_embed"]
@@ -44,7 +45,7 @@ def tfidf_embed(texts: Sequence[str], *, dims: int = 100) -> np.ndarray:
     texts = list(texts)
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
-        stop_words=sorted(STOPWORDS | _english_stop()),
+        stop_words=sorted(STOPWORDS | english_stop_words()),
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9'-]{2,}\b",
         min_df=1,
     )
@@ -191,7 +192,7 @@ def _warm_imports() -> None:
             importlib.import_module(name)
         except ImportError:  # the stage that needs it reports the problem itself
             continue
-    _zipf("the")  # wordfreq loads its frequency table on first use
+    zipf("the")  # wordfreq loads its frequency table on first use
 
 
 @lru_cache(maxsize=1)
@@ -303,7 +304,7 @@ def make_chapters(
                 mean = vectors[rows].mean(axis=0)
                 centroids[i] = mean / (np.linalg.norm(mean) or 1.0)
     titled = (
-        _titles(
+        distinct_titles(
             texts,
             fallbacks,
             summaries,

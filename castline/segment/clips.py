@@ -19,9 +19,8 @@ from functools import cache, lru_cache
 from castline.model import Clip, Episode
 from castline.segment.passages import (
     PassageFeatures,
-    _contrarian_count,
-    _matching,
     is_question,
+    makes_claim,
     opening_problem,
     passage_features,
     strip_list_marker,
@@ -58,8 +57,7 @@ def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
 def _lands(tail: str) -> bool:
     # Only whether a claim or a contrarian line fires matters here: one search each
     # instead of every feature's findall (clips test thousands of window tails).
-    subject, p = _matching(tail)
-    return bool(p.claim.search(subject)) or _contrarian_count(subject, p) > 0
+    return makes_claim(tail)
 
 
 def _clip_title(
