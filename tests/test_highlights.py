@@ -428,19 +428,19 @@ def test_preview_duration_uses_word_times():
 
 def test_preview_clause_prefixes_never_end_at_a_colon():
     """What comes before a colon announces what follows; it cannot be cut off there."""
-    from castline.highlights import _clause_prefixes
+    from castline.highlights.quotes import clause_prefixes
     from castline.segment.sentence_units import SentenceUnit
 
     text = ("For example, here is what happens when the new model is asked a very hard problem from a benchmark: "
             "it thinks for ten minutes, then it answers.")
     unit = SentenceUnit(index=0, turn=0, start=0, end=len(text), text=text, time_start=0.0, time_end=10.0,
                         speaker=None, tags=frozenset(), turn_first=True, turn_last=True)
-    ends = [text[a:b] for a, b in _clause_prefixes(unit, text, 5)]
+    ends = [text[a:b] for a, b in clause_prefixes(unit, text, 5)]
     assert ends and not any(e.endswith("benchmark") for e in ends)
 
 
 def test_a_takeaway_states_a_claim_not_a_story_beat():
-    from castline.highlights import _takeaway
+    from castline.highlights.posts import _takeaway
     from castline.segment.passages import passage_features
 
     assert _takeaway(passage_features("Software development is not about writing code."))
