@@ -57,7 +57,9 @@ def main() -> None:
         args.audio, reference = interview.path, interview
         print(f"built synthetic interview {interview.duration:.0f} s in {time.perf_counter() - clock:.1f} s")
 
-    from castline.diarize.audio import assign_words, diarize, load_offline_diarizer
+    from castline.diarize.assign import assign_words
+    from castline.diarize.audio import diarize
+    from castline.diarize.offline import load_offline_diarizer
     from castline.export.clip_audio import cut_clips
     from castline.model import Episode
     from castline.speech.asr import default_asr_model, load_asr_pipeline, resolve_device, transcribe_array

@@ -102,7 +102,7 @@ def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, 
 @task
 def label_voices(episode: Episode, path: str, segments: list, settings: Settings) -> Episode:
     """Assign words to diarized voices; name them from the voice library, the hint and the intro."""
-    from castline.diarize.audio import assign_words
+    from castline.diarize.assign import assign_words
     from castline.diarize.naming import name_diarized_speakers
     from castline.diarize.voices import recognise_voices
 

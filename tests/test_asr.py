@@ -36,7 +36,8 @@ def _ffmpeg(source: Path, target: Path, *options: str) -> Path:
 
 
 def test_import_is_cheap():
-    code = "import sys, castline.speech.asr, castline.speech.audio, castline.diarize.audio, castline.diarize.voices, "
+    code = "import sys, castline.speech.asr, castline.speech.audio, castline.diarize.audio, castline.diarize.offline, "
+    code += "castline.diarize.clustering, castline.diarize.assign, castline.diarize.voices, "
     code += "castline.export.clip_audio; "
     heavy = "('torch', 'whisperx', 'pyannote.audio', 'resemblyzer')"
     code += f"print(sorted(m for m in {heavy} if m in sys.modules))"

@@ -1,4 +1,4 @@
-"""castline.diarize.audio: offline diarization on real and synthetic audio, word assignment, RTTM."""
+"""castline.diarize.audio, .offline and .assign: offline diarization on real and synthetic audio, word assignment, RTTM."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from audio_fixtures import (
     sample_files,
 )
 
-from castline.diarize.audio import assign_words, to_rttm
+from castline.diarize.assign import assign_words
+from castline.diarize.audio import to_rttm
 from castline.model import Episode, Speaker, Turn, Word
 
 needs_models = needs_modules("resemblyzer", "whisperx")

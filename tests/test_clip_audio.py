@@ -26,7 +26,7 @@ def episode_with_clips() -> Episode:
     from test_asr import transcribe_sample
     from test_audio_diarize import diarize_sample
 
-    from castline.diarize.audio import assign_words
+    from castline.diarize.assign import assign_words
 
     episode = assign_words(Episode.from_dict(transcribe_sample().to_dict()), diarize_sample())
     words = [w for t in episode.turns for w in t.words]

@@ -138,9 +138,9 @@ def voice_prints(
     from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
     from resemblyzer.hparams import audio_norm_target_dBFS
 
-    from castline.diarize.audio import _device, load_offline_diarizer
+    from castline.diarize.offline import best_device, load_offline_diarizer
 
-    encoder = load_offline_diarizer(_device()).encoder
+    encoder = load_offline_diarizer(best_device()).encoder
     by_label: dict[str, list[tuple[float, float]]] = {}
     for start, end, label in segments:
         by_label.setdefault(label, []).append((start, end))
