@@ -188,7 +188,7 @@ def inbox(
 ) -> None:
     """Process files dropped into DATA/inbox/: archive on success, quarantine with a report on failure."""
     _quiet_prefect(verbose)
-    from castline.inbox import cli_summary
+    from castline.service.inbox import cli_summary
     from flows.inbox import inbox_once
 
     # Quarantined files are outcomes, not errors of the pass: exit 0 and report them.
@@ -210,7 +210,7 @@ def serve(
     feeds: Path = typer.Option(Path("feeds.yaml"), help="Feeds config for the poll-feeds deployment."),
 ) -> None:
     """Start a Prefect server with its UI and serve castline's scheduled deployments."""
-    from castline.service import run_service
+    from castline.service.server import run_service
 
     raise typer.Exit(run_service(host=host, port=port, data_dir=data, feeds_config=feeds, console=err))
 

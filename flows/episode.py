@@ -77,7 +77,7 @@ def ingest(path: str, title: str | None) -> list[Episode]:
 @task(cache_key_fn=_key_from_parameters, persist_result=True)
 def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     """Transcribe an audio/video file with whisperX (cached by content hash)."""
-    from castline.locks import slot
+    from castline.service.locks import slot
     from castline.speech.asr import transcribe
 
     _tell("transcribe", Path(path).name)
@@ -92,7 +92,7 @@ def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
 def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, str]]:
     """Who spoke when in the audio (cached by content hash and speaker-count hints)."""
     from castline.diarize.audio import diarize
-    from castline.locks import slot
+    from castline.service.locks import slot
 
     _tell("diarize", Path(path).name)
     with stage_errors("diarize"), slot("audio"):

@@ -1,5 +1,5 @@
 """``poll-feeds``: fetch new items of the configured feeds into ``DIR/inbox``
-(``castline.feeds``); the ``watch-inbox`` flow processes them from there.
+(``castline.service.feeds``); the ``watch-inbox`` flow processes them from there.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from castline.feeds import FeedsReport, poll
+from castline.service.feeds import FeedsReport, poll
 
 __all__ = ["feeds_markdown", "poll_feeds"]
 

@@ -1,5 +1,5 @@
 """``watch-inbox``: one pass over ``DIR/inbox`` — claim settled files, run each through
-``process-episode`` as a subflow, archive or quarantine them (``castline.inbox``).
+``process-episode`` as a subflow, archive or quarantine them (``castline.service.inbox``).
 
 Served on a schedule by ``flows/serve.py``; ``inbox_once`` is the same pass for
 ``castline inbox --once --data DIR`` without a server (ephemeral Prefect).
@@ -13,7 +13,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from castline.inbox import DEFAULT_MAX_BYTES, InboxReport, run_once
+from castline.service.inbox import DEFAULT_MAX_BYTES, InboxReport, run_once
 from flows.episode import process_episode
 
 __all__ = ["inbox_markdown", "inbox_once", "watch_inbox"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from castline.feeds import (
+from castline.service.feeds import (
     DownloadRefused,
     FeedConfig,
     FeedItem,
@@ -202,7 +202,7 @@ def test_refusals_are_logged_recorded_and_not_retried(server: FeedServer, data: 
         item_xml("Gone", "gone", "/missing.mp3"),
     ])
     policy = FetchPolicy(max_bytes=4096)
-    with caplog.at_level(logging.WARNING, logger="castline.feeds"):
+    with caplog.at_level(logging.WARNING, logger="castline.service.feeds"):
         report = poll([FeedConfig(url=url, backfill=10)], data, policy=policy)
 
     reasons = {o.title: (o.status, o.reason) for o in report.outcomes}
@@ -362,7 +362,7 @@ def test_feed_items_flow_through_the_inbox(server: FeedServer, data: Path):
     server.routes["/media/ep1.mp3"] = (404, {}, b"")  # keep this one to the transcript item
     poll([FeedConfig(url=server.base + "/feed.xml", show="Fixture Show")], data)
 
-    from castline.inbox import run_once
+    from castline.service.inbox import run_once
 
     def process_file(path: Path, options: dict) -> list[str]:
         settings = build_settings(speakers=options.get("speakers", ""), title=options.get("title"),
@@ -400,7 +400,7 @@ def test_poll_feeds_flow_ephemeral(server: FeedServer, data: Path, tmp_path: Pat
 def test_filesystem_without_hard_links(server: FeedServer, data: Path, monkeypatch):
     import errno
 
-    import castline.feeds as feeds_module
+    import castline.service.feeds as feeds_module
 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from castline.inbox import (
+from castline.service.inbox import (
     HOW_TO_RETRY,
     claim,
     cli_summary,
@@ -332,7 +332,7 @@ def test_exception_stage_attribute_names_the_stage(data: Path):
 
 _KILLED_PASS = """
 import os, signal, sys
-import castline.inbox as inbox
+import castline.service.inbox as inbox
 data, where = sys.argv[1], sys.argv[2]
 
 def die(*args, **kwargs):
@@ -455,7 +455,7 @@ def test_watch_inbox_flow_ephemeral(data: Path, monkeypatch):
 def test_inbox_on_another_filesystem_is_copied_then_removed(data: Path, monkeypatch):
     import errno
 
-    import castline.inbox as inbox_module
+    import castline.service.inbox as inbox_module
 
     real_rename = os.rename
 
@@ -476,7 +476,7 @@ def test_inbox_on_another_filesystem_is_copied_then_removed(data: Path, monkeypa
 def test_archive_without_hard_links_never_overwrites(data: Path, monkeypatch):
     import errno
 
-    import castline.inbox as inbox_module
+    import castline.service.inbox as inbox_module
 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")

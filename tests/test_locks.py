@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from castline.locks import slot
+from castline.service.locks import slot
 
 
 def _hold(lock_dir: str, seconds: float, queue) -> None:

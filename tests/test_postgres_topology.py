@@ -20,7 +20,7 @@ import httpx
 import pytest
 from servers import free_port, stop
 
-from castline.service import start_server, wait_healthy
+from castline.service.server import start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ import pytest
 from servers import free_port, stop
 from test_postgres_topology import postgres  # noqa: F401 - the fixture
 
-from castline.service import start_server, wait_healthy
+from castline.service.server import start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
 

@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from castline.locks import try_lock
+from castline.service.locks import try_lock
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

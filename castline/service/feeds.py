@@ -11,7 +11,7 @@ private/loopback addresses unless the feed itself lives on one. A file is
 written under a dotted ``.part`` name in the inbox and linked to its final
 name only when complete, so the inbox never claims half a file; a
 ``<name>.meta.json`` sidecar (written first) carries the feed's options
-(title, show, speakers, glossary) to ``castline.inbox``.
+(title, show, speakers, glossary) to ``castline.service.inbox``.
 
 Config (``feeds.yaml``)::
 
@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from castline.inbox import DEFAULT_MAX_BYTES, SIDECAR_SUFFIX, ensure_layout, safe_name
-from castline.locks import try_lock
+from castline.service.inbox import DEFAULT_MAX_BYTES, SIDECAR_SUFFIX, ensure_layout, safe_name
+from castline.service.locks import try_lock
 
 __all__ = [
     "ALLOWED_TYPES",
