@@ -333,13 +333,14 @@ def test_exception_stage_attribute_names_the_stage(data: Path):
 _KILLED_PASS = """
 import os, signal, sys
 import castline.service.inbox as inbox
+import castline.service.inbox.outcomes as outcomes
 data, where = sys.argv[1], sys.argv[2]
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 if where == "move":
-    inbox._move_no_overwrite = die
+    outcomes.move_no_overwrite = die
     inbox.run_once(data, lambda path: [str(path.parent.parent.parent / "output" / "done")], settle_seconds=0)
 else:
     inbox.run_once(data, die, settle_seconds=0)
@@ -455,7 +456,7 @@ def test_watch_inbox_flow_ephemeral(data: Path, monkeypatch):
 def test_inbox_on_another_filesystem_is_copied_then_removed(data: Path, monkeypatch):
     import errno
 
-    import castline.service.inbox as inbox_module
+    import castline.service.inbox.claims as inbox_module
 
     real_rename = os.rename
 
@@ -476,7 +477,7 @@ def test_inbox_on_another_filesystem_is_copied_then_removed(data: Path, monkeypa
 def test_archive_without_hard_links_never_overwrites(data: Path, monkeypatch):
     import errno
 
-    import castline.service.inbox as inbox_module
+    import castline.service.inbox.files as inbox_module
 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
