@@ -137,6 +137,9 @@ def make_highlights(episode: Episode, *, count: int = 10, min_gap_s: float = 45.
     ]
 
 
+# -- threads ------------------------------------------------------------------------
+
+
 def _clip_units(episode: Episode, clip: Clip, units: Sequence[SentenceUnit]) -> list[SentenceUnit]:
     eps = 0.05
     return [
