@@ -400,7 +400,7 @@ def test_poll_feeds_flow_ephemeral(server: FeedServer, data: Path, tmp_path: Pat
 def test_filesystem_without_hard_links(server: FeedServer, data: Path, monkeypatch):
     import errno
 
-    import castline.service.feeds as feeds_module
+    import castline.service.feeds.fetch as feeds_module
 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
