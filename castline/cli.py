@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
