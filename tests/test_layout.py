@@ -183,3 +183,26 @@ def test_stages_never_import_prefect_or_the_flows():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             wrong += [f"{module}:{node.lineno} imports {n}" for n in names if n.split(".")[0] in ("prefect", "flows")]
     assert wrong == []
+
+
+def test_no_package_export_shadows_one_of_its_modules():
+    shadowed = []
+    for module, path in MODULES.items():
+        if path.name != "__init__.py":
+            continue
+        children = {p.stem for p in path.parent.glob("*.py") if p.stem != "__init__"}
+        children |= {p.name for p in path.parent.iterdir() if (p / "__init__.py").exists()}
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bound = set()
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                bound |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                bound.add(node.name)
+            elif isinstance(node, ast.Assign):
+                bound |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        # ``from castline.x import y`` of the module ``y`` itself binds the module: no shadow.
+        modules_bound = {a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                         for a in node.names if f"{node.module}.{a.name}" in MODULES}
+        shadowed += [f"{module}.{name}" for name in sorted((bound - modules_bound) & children)]
+    assert shadowed == []

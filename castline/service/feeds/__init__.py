@@ -25,7 +25,7 @@ Config (``feeds.yaml``)::
 Modules: :mod:`~castline.service.feeds.config` (the YAML config),
 :mod:`~castline.service.feeds.parse` (items and what to fetch),
 :mod:`~castline.service.feeds.fetch` (guarded downloads) and
-:mod:`~castline.service.feeds.poll` (new items into the inbox, the state file).
+:mod:`~castline.service.feeds.polling` (new items into the inbox, the state file).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 from castline.service.feeds.config import FeedConfig, load_config
 from castline.service.feeds.fetch import ALLOWED_TYPES, DownloadRefused, FetchPolicy, download
 from castline.service.feeds.parse import TRANSCRIPT_PREFERENCE, FeedItem, choose_sources, parse_feed
-from castline.service.feeds.poll import FeedsReport, ItemOutcome, poll
+from castline.service.feeds.polling import FeedsReport, ItemOutcome, poll
 
 __all__ = [
     "ALLOWED_TYPES",
