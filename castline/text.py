@@ -14,6 +14,7 @@ from functools import lru_cache
 
 __all__ = [
     "SPEAKING_RATE_WPS",
+    "STOPWORDS",
     "FIRST_PERSON_CAPS",
     "Sentence",
     "content_words",

@@ -106,6 +106,24 @@ def test_every_module_lists_its_public_names():
     assert missing == []
 
 
+def _all(module: str) -> set[str]:
+    for node in ast.parse(MODULES[module].read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def test_what_crosses_a_module_is_in_its_all():
+    unlisted = [
+        f"{module}:{line} takes {target}.{name}, not in its __all__"
+        for module in MODULES
+        for target, names, line in _imports(module)
+        for name in names
+        if not name.startswith("_") and name not in _all(target)
+    ]
+    assert unlisted == []
+
+
 def test_no_private_name_crosses_a_module():
     crossings = []
     for module, path in MODULES.items():
