@@ -707,6 +707,12 @@ def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = Non
     if not episode.turns:
         return episode
     if all(t.speaker is None for t in episode.turns):
+        import os
+
+        if os.environ.get("CASTLINE_TEXT_ATTRIBUTION") == "learned":
+            from castline.diarize.learned import attribute_speakers as learned
+
+            return learned(episode, speakers=speakers)
         return _attribute_unlabelled(episode, speakers)
     return _assign_roles(episode, speakers)
 

@@ -1,0 +1,279 @@
+"""The learned text-only attribution (opt-in: ``CASTLINE_TEXT_ATTRIBUTION=learned``).
+
+Trained on thousands of real labelled conversations; on held-out real shows it
+beats the cue model of :mod:`castline.diarize.text_attribution`, but not yet on
+the seeds and the written dev set, so it is not the default (see bench/CORPUS.md).
+
+An unlabelled transcript (raw ASR chunks) is joined and split into sentence
+units (:mod:`castline.diarize.units`); the learned turn model
+(:mod:`castline.diarize.turn_model`, trained on thousands of human-labelled
+conversations) reads them in order and scores, per sentence, a change of
+speaker, how host-like it is, and a voice vector; the decoder
+(:mod:`castline.diarize.turn_decoder`) turns those into a number of speakers
+and a speaker per sentence with calibrated posteriors. Structure anchors the
+decoding: the host's introduction (up to the greeting of the guest) and
+sponsor reads are the host's.
+
+Names and roles (:func:`name_speakers`): a ``speakers`` hint fixes who is in
+the episode (and how many); otherwise the intro's names ("conversation with
+NAME", "I'm NAME") go to the most host-like speaker and to the others, helped
+by who is addressed by name just before a speaker's turns; unnamed speakers
+are "Host", "Guest", "Guest 2", ...
+
+Labelled input keeps its names and turns (:func:`castline.diarize.roles.assign_roles`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+import numpy as np
+
+from castline.diarize.names import (
+    GREETING_VOCATIVE,
+    HOST_THANKS,
+    NameMatcher,
+    addressed_names,
+    discover_names,
+)
+from castline.diarize.roles import UNATTRIBUTED, assign_roles
+from castline.diarize.turn_decoder import DecoderSettings, SpeakerPath, decode_speakers, settings_from_json
+from castline.diarize.turn_model import load_turn_model
+from castline.diarize.units import SentenceUnit, join_chunks, sentence_units, time_at, token_start
+from castline.model import Episode, Speaker, Turn
+from castline.segment.structure import intro_index, sponsor_spans
+
+__all__ = ["UNATTRIBUTED", "attribute_speakers", "decoder_settings", "host_sentences", "name_speakers"]
+
+
+@lru_cache(maxsize=1)
+def decoder_settings() -> DecoderSettings:
+    """The decoder settings shipped beside the turn model's weights (tuned on the validation show)."""
+    raw = load_turn_model().meta.get("meta_decoder")
+    return settings_from_json(str(raw)) if raw is not None else DecoderSettings()
+
+
+def host_sentences(texts: list[str]) -> dict[int, str]:
+    """Sentences that are the host's by structure: the intro up to the greeting, sponsor reads."""
+    forced: dict[int, str] = {}
+    intro = intro_index(texts)
+    if intro is not None:
+        greeting = next(
+            (
+                j
+                for j in range(intro, min(len(texts), intro + 80))
+                if HOST_THANKS.search(texts[j]) or GREETING_VOCATIVE.search(texts[j])
+            ),
+            intro,
+        )
+        for i in range(intro, greeting + 1):
+            forced[i] = "host"
+    for a, b in sponsor_spans(texts):
+        for i in range(a, b):
+            forced[i] = "host"
+    return forced
+
+
+def _address_votes(texts: list[str], states: list[int], k: int, names: list[str]) -> np.ndarray:
+    """``votes[c, j]``: how often speaker ``c`` takes the floor right after someone addresses ``names[j]``."""
+    votes = np.zeros((k, len(names)))
+    if not names:
+        return votes
+    matcher = NameMatcher(names)
+    for i in range(1, len(texts)):
+        if states[i] == states[i - 1]:
+            continue
+        for j in matcher.vocatives(texts[i - 1]):
+            votes[states[i], j] += 1.0
+        # Someone speaking a name addresses someone else: a small vote against.
+        for j in matcher.vocatives(texts[i]):
+            votes[states[i], j] -= 0.5
+    return votes
+
+
+def name_speakers(
+    texts: list[str], path: SpeakerPath, hint: list[Speaker] | None
+) -> tuple[list[Speaker], list[str]]:
+    """A :class:`Speaker` per decoded speaker (``S1``... in order of first appearance) and notes on names."""
+    from scipy.optimize import linear_sum_assignment
+
+    k = path.count
+    hostness = np.array(path.host_score)
+    first_seen = np.array([path.states.index(c) for c in range(k)], dtype=float) / max(len(texts), 1)
+    notes: list[str] = []
+    if hint:
+        people = [(s.name, s.role) for s in hint]
+        notes.append("speakers from the given hint")
+    else:
+        host, guests = discover_names(texts)
+        if host:
+            notes.append(f"host name {host!r} found in the intro")
+        if guests:
+            notes.append(f"guest names {guests!r} found in the intro")
+        people = [(host, "host")] if host else []
+        people += [(g, "guest") for g in guests]
+    # Cost of giving decoded speaker c the person j: hosts go to host-like
+    # speakers, people addressed just before a speaker's turns to that speaker,
+    # and the order of the intro breaks ties by order of first appearance.
+    names = [name for name, _ in people]
+    votes = _address_votes(texts, path.states, k, names)
+    cost = np.zeros((k, len(people)))
+    for j, (_, role) in enumerate(people):
+        cost[:, j] -= 4.0 * (hostness if role == "host" else 1.0 - hostness)
+        cost[:, j] -= np.log1p(np.maximum(votes[:, j], 0.0)) - 0.3 * np.minimum(votes[:, j], 0.0)
+        cost[:, j] += 0.5 * np.abs(first_seen - j / max(len(people), 1))
+    given: dict[int, tuple[str, str]] = {}
+    if people:
+        rows, cols = linear_sum_assignment(cost)
+        given = {int(r): people[c] for r, c in zip(rows, cols, strict=True)}
+    speakers: list[Speaker] = []
+    top = int(np.argmax(hostness))
+    counts = {"host": 0, "guest": 0}
+    for c in range(k):
+        if c in given:
+            name, role = given[c]
+        else:
+            host_given = any(role == "host" for _, role in given.values())
+            if k == 1 or (c == top and not host_given):
+                role = "host"
+            else:
+                role = "host" if hostness[c] >= 0.5 and k > 2 else "guest"
+            counts[role] += 1
+            taken = {v[0] for v in given.values()}
+            base = role.title()
+            number = counts[role] + (base in taken)
+            name = base if number == 1 else f"{base} {number}"
+        speakers.append(Speaker(id=f"S{c + 1}", name=name, role=role))
+    return speakers, notes
+
+
+def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = None) -> Episode:
+    """Give every turn a speaker, name and role; returns ``episode`` (mutated).
+
+    Unattributed input (every ``Turn.speaker`` None): the chunks are joined,
+    split into sentences, read by the turn model and decoded into speakers
+    (how many is estimated unless ``speakers`` says), and regrouped into turns
+    whose ``verbatim`` is the exact source text of their sentences (so the
+    words, in order, are exactly the input's), with times interpolated from
+    the source chunks (or taken from their word timings) and a ``confidence``
+    (the calibrated posterior of the chosen speaker). ``speakers`` (see
+    :func:`castline.diarize.names.parse_speakers`) fixes who is in the
+    episode; otherwise names come from the intro, else "Host" / "Guest".
+
+    Labelled input: names and turns are kept; roles come from ``speakers``
+    matched by fuzzy name (unmatched people get ``other``), else a speaker who
+    out-asks everyone they talk with is a host and the others guests.
+    Unlabelled turns in a labelled file get a speaker "Unattributed" (role
+    ``other``) rather than a guess.
+
+    Examples
+    --------
+    >>> episode = attribute_speakers(episode, speakers=parse_speakers("Tim Scarfe:host,Eiso Kant"))
+    >>> [(s.name, s.role) for s in episode.speakers]
+    [('Tim Scarfe', 'host'), ('Eiso Kant', 'guest')]
+    """
+    if not episode.turns:
+        return episode
+    if all(t.speaker is None for t in episode.turns):
+        return _attribute_unlabelled(episode, speakers)
+    return assign_roles(episode, speakers)
+
+
+def name_evidence(texts: list[str]) -> tuple[int, int]:
+    """``(people addressed by name at least twice, people the intro announces)``."""
+    from collections import Counter
+
+    addressed = Counter(name for text in texts for name in addressed_names(text))
+    host, guests = discover_names(texts)
+    return sum(1 for c in addressed.values() if c >= 2), len(guests) + (1 if host else 0)
+
+
+def decode_units(units: list[SentenceUnit], hint: list[Speaker] | None,
+                 settings: DecoderSettings | None = None, prediction=None) -> SpeakerPath:
+    """The decoded speaker path of an episode's sentence units."""
+    texts = [u.text for u in units]
+    if prediction is None:
+        prediction = load_turn_model().predict(texts)
+    count = len(hint) if hint and len(hint) >= 2 else None
+    addressed, announced = name_evidence(texts)
+    return decode_speakers(prediction, [u.words for u in units], speakers=count, forced=host_sentences(texts),
+                           settings=settings or decoder_settings(), texts=texts, addressed=addressed,
+                           announced=announced)
+
+
+def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episode:
+    chunks = episode.turns
+    full, spans = join_chunks(chunks)
+    units = sentence_units(full, spans)
+    if not units:
+        return episode
+    texts = [u.text for u in units]
+    path = decode_units(units, hint)
+    state_speakers, notes = name_speakers(texts, path, hint)
+    states = path.states
+
+    # Word timings survive regrouping when every chunk has one per word.
+    all_words = None
+    if all(t.words and len(t.words) == len(t.verbatim.split()) for t in chunks):
+        all_words = [w for t in chunks for w in t.words]
+
+    new_turns: list[Turn] = []
+    run_start = 0
+    for i in range(1, len(units) + 1):
+        if i < len(units) and states[i] == states[run_start]:
+            continue
+        a = 0 if run_start == 0 else token_start(full, units[run_start].start)
+        b = len(full) if i == len(units) else token_start(full, units[i].start)
+        raw = full[a:b]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        if not text:  # a turn inside one token ("end.Next"): its words go on
+            run_start = i
+            continue
+        a += lead
+        b = a + len(text)
+        state = states[run_start]
+        conf = path.confidence(run_start, i)
+        turn = Turn(
+            speaker=state_speakers[state].id,
+            start=time_at(a, spans, chunks),
+            end=time_at(b, spans, chunks),
+            text=text,
+            verbatim=text,
+            confidence=round(min(max(conf, 0.0), 1.0), 3),
+        )
+        # Only when the turn starts between words (not inside "end.Next").
+        if all_words is not None and (a == 0 or full[a - 1].isspace()):
+            first = len(full[:a].split())
+            turn_words = all_words[first : first + len(text.split())]
+            if len(turn_words) == len(text.split()):
+                turn.words = [dataclasses.replace(w, speaker=turn.speaker) for w in turn_words]
+                turn.start, turn.end = turn_words[0].start, turn_words[-1].end
+        new_turns.append(turn)
+        run_start = i
+
+    used = {t.speaker for t in new_turns}
+    episode.speakers = [s for s in state_speakers if s.id in used]
+    if hint and len(hint) >= 2:
+        # Everyone the producer named is in the episode, even if the text gave them no turn.
+        for extra in hint[len(state_speakers):]:
+            sid = f"S{len(episode.speakers) + 1}"
+            episode.speakers.append(Speaker(id=sid, name=extra.name, role=extra.role))
+        named = {s.name for s in episode.speakers}
+        taken = {s.id for s in episode.speakers}
+        for person in hint:
+            if person.name not in named:
+                n = len(taken) + 1
+                while f"S{n}" in taken:
+                    n += 1
+                taken.add(f"S{n}")
+                episode.speakers.append(Speaker(id=f"S{n}", name=person.name, role=person.role))
+    episode.turns = new_turns
+    episode.notes.append(
+        f"speakers attributed from text alone (learned turn model; {len(episode.speakers)} speaker"
+        f"{'s' if len(episode.speakers) != 1 else ''}"
+        f"{' as hinted' if hint and len(hint) >= 2 else ' estimated'}); "
+        + "; ".join(path.notes + (notes or ["no names found, generic labels used"]))
+    )
+    return episode
