@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -143,6 +144,121 @@ def batch(
               f"{time.perf_counter() - started:.1f}s; outputs in {out}/", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def fix(
+    outdir: Path = typer.Argument(..., help="An episode's output folder (holding episode.json)."),
+    turn: list[str] = typer.Option([], "--turn", help="N=NAME: give turn N (of episode.json) to NAME."),
+    speaker: list[str] = typer.Option([], "--speaker", help="ID=NAME[:role]: rename speaker ID."),
+    split: list[str] = typer.Option([], "--split", help="N:PHRASE[=NAME]: split turn N after PHRASE."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Correct speakers: append to OUTDIR/corrections.yaml and re-render every output."""
+    import yaml
+
+    from castline.diarize.corrections import CorrectionError, corrections_to_dict, load_corrections
+    from castline.model import Episode
+
+    if not (outdir / "episode.json").is_file():
+        _fail(f"{outdir}: no episode.json here")
+    if not (turn or speaker or split):
+        _fail("nothing to fix: give --turn, --speaker or --split")
+    try:
+        episode = Episode.from_json(outdir / "episode.json")
+    except (OSError, ValueError, TypeError) as exc:
+        _fail(f"{outdir}/episode.json: unreadable: {exc}")
+    try:
+        fixes = _fixes_from_options(episode, turn, speaker, split)
+    except ValueError as exc:
+        _fail(str(exc))
+    path = outdir / "corrections.yaml"
+    before = path.read_text(encoding="utf-8") if path.is_file() else None
+    try:
+        existing = load_corrections(path) if before is not None else None
+    except CorrectionError as exc:
+        _fail(str(exc))
+    data = corrections_to_dict(existing) if existing else {}
+    for section, entries in corrections_to_dict(fixes).items():
+        data.setdefault(section, []).extend(entries)
+    run = dict(episode.metadata.get("process") or {})
+    source = run.pop("input", None) or episode.source
+    if not source or not Path(source).is_file():
+        _fail(f"{outdir}: the episode's input {source!r} is not found; cannot re-run it")
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    _quiet_prefect(verbose)
+    try:
+        with err.status("re-running with corrections..."):
+            from flows.episode import process_episode
+
+            folders = process_episode(source, out_dir=str(outdir.parent), **run)
+    except Exception as exc:  # noqa: BLE001 - restore the corrections, report one line
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(before, encoding="utf-8")
+        _fail(_reason(exc, Path(source)))
+    for folder in folders:
+        err.print(f"[green]✓[/] {folder}", highlight=False, soft_wrap=True)
+        print(folder)
+
+
+def _fixes_from_options(episode, turns: list[str], speakers: list[str], splits: list[str]):
+    """``castline fix`` options as Corrections, checked against ``episode`` (ValueError, one line)."""
+    from castline.diarize.corrections import ROLES, Corrections, SpeakerFix, SplitFix, TurnFix
+
+    def turn_at(number: str, option: str):
+        try:
+            index = int(number)
+        except ValueError:
+            raise ValueError(f"{option}: turn number {number!r} is not a number") from None
+        if not 0 <= index < len(episode.turns):
+            raise ValueError(f"{option}: no turn {index} (the episode has {len(episode.turns)})")
+        return index, episode.turns[index]
+
+    def known(ref: str, option: str) -> str:
+        ref = ref.strip()
+        if not ref:
+            raise ValueError(f"{option}: missing speaker name")
+        if re.fullmatch(r"S\d+", ref) and episode.speaker(ref) is None:
+            raise ValueError(f"{option}: unknown speaker id {ref!r}")
+        return ref
+
+    fixes = Corrections()
+    for option in speakers:
+        ref, _, rest = option.partition("=")
+        name, _, role = rest.rpartition(":") if ":" in rest else (rest, "", "")
+        if not ref.strip() or not (name.strip() or role):
+            raise ValueError(f"--speaker {option!r}: expected ID=NAME[:role]")
+        if role and role not in ROLES:
+            raise ValueError(f"--speaker {option!r}: role must be host, guest or other")
+        ref = ref.strip()
+        if episode.speaker(ref) is None and not any(s.name.lower() == ref.lower() for s in episode.speakers):
+            raise ValueError(f"--speaker {option!r}: unknown speaker {ref!r}")
+        fixes.speakers.append(SpeakerFix(speaker=ref, name=name.strip() or None, role=role or None))
+    for option in turns:
+        number, _, name = option.partition("=")
+        _, turn = turn_at(number.strip(), f"--turn {option!r}")
+        fixes.turns.append(TurnFix(at=" ".join(turn.verbatim.split()[:8]),
+                                   speaker=known(name, f"--turn {option!r}")))
+    for option in splits:
+        number, _, rest = option.partition(":")
+        index, turn = turn_at(number.strip(), f"--split {option!r}")
+        phrase, _, name = rest.rpartition("=") if "=" in rest else (rest, "", "")
+        if not phrase.strip():
+            raise ValueError(f"--split {option!r}: expected N:PHRASE[=NAME]")
+        if " ".join(phrase.split()).lower() not in " ".join(turn.verbatim.split()).lower():
+            raise ValueError(f"--split {option!r}: {phrase.strip()!r} is not in turn {index}")
+        if not name.strip():
+            # The other side of the conversation: the nearest turn by someone else.
+            near = [t.speaker for t in (*episode.turns[index + 1:], *reversed(episode.turns[:index]))
+                    if t.speaker and t.speaker != turn.speaker]
+            if not near:
+                raise ValueError(f"--split {option!r}: say who speaks after {phrase.strip()!r} (=NAME)")
+            name = episode.speaker_name(near[0])
+        fixes.splits.append(SplitFix(at=" ".join(turn.verbatim.split()[:8]), after=phrase.strip(),
+                                     speaker=known(name, f"--split {option!r}")))
+    return fixes
 
 
 voices_app = typer.Typer(help="Recurring voices: enroll a voice once, recognise it in later episodes.")

@@ -45,6 +45,10 @@ class Settings:
         all-MiniLM-L6-v2), ``"tfidf"``, or ``"auto"`` (MiniLM when installed).
     num_speakers, min_speakers, max_speakers:
         Speaker-count hints for audio diarization.
+    corrections:
+        Path of a producer's ``corrections.yaml``
+        (``castline.diarize.corrections``), applied by the speakers stage; the
+        stage's cache key includes the file's content hash.
     """
 
     speakers: list[Speaker] = field(default_factory=list)
@@ -56,6 +60,7 @@ class Settings:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
+    corrections: str | None = None
 
     def speaker_count_hints(self) -> dict[str, int]:
         """Diarization hints: explicit counts, else the number of named speakers."""
@@ -68,6 +73,9 @@ class Settings:
     def fingerprint(self, stage: str) -> str:
         """A short hash of the settings that ``stage`` depends on (for caching)."""
         relevant = {k: v for k, v in asdict(self).items() if k in _STAGE_SETTINGS.get(stage, ())}
+        if stage == "speakers" and self.corrections:
+            path = Path(self.corrections)
+            relevant["corrections"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -93,10 +101,19 @@ def _speakers(ep: Episode, s: Settings) -> Episode:
 
     labelled = ep.source_format != "audio" and any(t.speaker for t in ep.turns)
     ep = attribute_speakers(ep, speakers=s.speakers or None)
+    corrected: list[str] = []
+    if s.corrections and Path(s.corrections).is_file():
+        from castline.diarize.corrections import apply_corrections, load_corrections
+
+        fixes = load_corrections(s.corrections)
+        ep = apply_corrections(ep, fixes)
+        corrected = [f.name for f in fixes.speakers if f.name]
+        corrected += [f.speaker for f in (*fixes.turns, *fixes.splits)]
     # Names the user gave or the input's labels spell out are a reference the
     # clean stage repairs misheard names to ("Marcus Oyler Ran"); a name found
     # by ear (audio, or heard in an intro) is the transcript's own spelling.
     names = [sp.name for sp in s.speakers] + ([sp.name for sp in ep.speakers] if labelled else [])
+    names += [sp.name for sp in ep.speakers if sp.name in corrected]  # a producer's spelling
     ep.metadata["known_speaker_names"] = list(
         dict.fromkeys(n for n in names if n and not _PLACEHOLDER_NAMES.search(n))
     )

@@ -8,7 +8,9 @@ reuses finished stages and a changed setting reruns only what follows it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -201,7 +203,10 @@ def process_episode(
     ``speakers`` is ``"Name:role,Name:role"``; ``glossary`` a file of terms;
     the speaker counts are hints for audio diarization; ``clean_cut`` cuts
     removed fillers, stutters and long pauses out of clip audio, written as
-    ``clip_format`` (mp3, wav, flac, ogg, m4a).
+    ``clip_format`` (mp3, wav, flac, ogg, m4a). A ``corrections.yaml`` in an
+    episode's output folder is applied by its speakers stage, and
+    ``metadata["process"]`` records the input and these options so
+    ``castline fix`` can re-run the episode.
     """
     with fewer_gc_pauses():
         logger = get_run_logger()
@@ -218,13 +223,23 @@ def process_episode(
             episodes = [label_voices(episodes[0], input_path, segments, settings)]
         else:
             episodes = ingest(input_path, title)
+        run = {
+            "input": os.path.abspath(input_path), "speakers": speakers,
+            "glossary": os.path.abspath(glossary) if glossary else None, "title": title, "show": show,
+            "num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers,
+            "clean_cut": clean_cut, "clip_format": clip_format,
+        }
         folders = []
         for index, episode in enumerate(episodes):
+            folder = str(_output_folder(episode, Path(out_dir)))
+            corrections = Path(folder) / "corrections.yaml"
+            ep_settings = dataclasses.replace(
+                settings, corrections=str(corrections) if corrections.is_file() else None)
             key = f"{content_hash}:{index}:{code_version()}"
             for name in STAGES:
-                key = stage_key(key, name, settings)
-                episode = stage.with_options(name=name, task_run_name=name)(name, episode, settings, key)
-            folder = str(_output_folder(episode, Path(out_dir)))
+                key = stage_key(key, name, ep_settings)
+                episode = stage.with_options(name=name, task_run_name=name)(name, episode, ep_settings, key)
+            episode.metadata["process"] = run
             if audio:
                 episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
             outputs = export(episode, folder)
