@@ -297,11 +297,11 @@ def unit_data(data: dict) -> dict:
     """
     from collections import Counter
 
-    from castline.diarize import text_attribution as ta
+    from castline.diarize.units import join_chunks, sentence_units
 
     episode, labels, _ = asr_episode(data)
-    full, spans = ta._join_chunks(episode.turns)
-    units = ta._units(full, spans)
+    full, spans = join_chunks(episode.turns)
+    units = sentence_units(full, spans)
     roles = {s["name"]: s["role"] for s in data["speakers"]}
     # A unit may start inside a token ("end.Next"); the token goes with the earlier unit.
     token_starts = [m.start() for m in re.finditer(r"\S+", full)]

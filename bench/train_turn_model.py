@@ -149,22 +149,27 @@ def build_model(torch, *, dim: int, hidden: int, voice_dim: int, n_features: int
     return Net()
 
 
+#: Weight name in the exported file -> parameter of the torch net (torch's GRU gate order r, z, n).
+EXPORTED = {
+    "embed": "embed.weight",
+    "proj_w": "proj.weight", "proj_b": "proj.bias",
+    "fw_w_ih": "gru.weight_ih_l0", "fw_w_hh": "gru.weight_hh_l0",
+    "fw_b_ih": "gru.bias_ih_l0", "fw_b_hh": "gru.bias_hh_l0",
+    "bw_w_ih": "gru.weight_ih_l0_reverse", "bw_w_hh": "gru.weight_hh_l0_reverse",
+    "bw_b_ih": "gru.bias_ih_l0_reverse", "bw_b_hh": "gru.bias_hh_l0_reverse",
+    "change_w1": "change1.weight", "change_b1": "change1.bias",
+    "change_w2": "change2.weight", "change_b2": "change2.bias",
+    "host_w": "host.weight", "host_b": "host.bias",
+    "voice_w": "voice.weight", "voice_b": "voice.bias",
+    "voice_scale": "voice_scale",
+}
+
+
 def export(net, path: Path, meta: dict, vocabulary: dict[str, int] | None = None) -> None:
     """Save the weights in the layout :class:`castline.diarize.turn_model.TurnModel` reads."""
     sd = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-    out = {
-        "embed": sd["embed.weight"].astype(np.float16),
-        "proj_w": sd["proj.weight"], "proj_b": sd["proj.bias"],
-        "fw_w_ih": sd["gru.weight_ih_l0"], "fw_w_hh": sd["gru.weight_hh_l0"],
-        "fw_b_ih": sd["gru.bias_ih_l0"], "fw_b_hh": sd["gru.bias_hh_l0"],
-        "bw_w_ih": sd["gru.weight_ih_l0_reverse"], "bw_w_hh": sd["gru.weight_hh_l0_reverse"],
-        "bw_b_ih": sd["gru.bias_ih_l0_reverse"], "bw_b_hh": sd["gru.bias_hh_l0_reverse"],
-        "change_w1": sd["change1.weight"], "change_b1": sd["change1.bias"],
-        "change_w2": sd["change2.weight"], "change_b2": sd["change2.bias"],
-        "host_w": sd["host.weight"], "host_b": sd["host.bias"],
-        "voice_w": sd["voice.weight"], "voice_b": sd["voice.bias"],
-        "voice_scale": sd["voice_scale"],
-    }
+    out = {name: sd[param] for name, param in EXPORTED.items()}
+    out["embed"] = out["embed"].astype(np.float16)
     if vocabulary is not None:
         words = sorted(vocabulary, key=vocabulary.get)
         out["vocabulary"] = np.array("\n".join(words))

@@ -72,18 +72,7 @@ def test_numpy_forward_matches_torch(tiny):
     with np.load(out) as data:
         model = TurnModel({k: data[k] for k in data.files})
     # Rebuild the torch net from the exported arrays and compare outputs.
-    w = model.w
-    state = {
-        "embed.weight": w["embed"], "proj.weight": w["proj_w"], "proj.bias": w["proj_b"],
-        "gru.weight_ih_l0": w["fw_w_ih"], "gru.weight_hh_l0": w["fw_w_hh"],
-        "gru.bias_ih_l0": w["fw_b_ih"], "gru.bias_hh_l0": w["fw_b_hh"],
-        "gru.weight_ih_l0_reverse": w["bw_w_ih"], "gru.weight_hh_l0_reverse": w["bw_w_hh"],
-        "gru.bias_ih_l0_reverse": w["bw_b_ih"], "gru.bias_hh_l0_reverse": w["bw_b_hh"],
-        "change1.weight": w["change_w1"], "change1.bias": w["change_b1"],
-        "change2.weight": w["change_w2"], "change2.bias": w["change_b2"],
-        "host.weight": w["host_w"], "host.bias": w["host_b"],
-        "voice.weight": w["voice_w"], "voice.bias": w["voice_b"], "voice_scale": w["voice_scale"],
-    }
+    state = {param: model.w[name] for name, param in train.EXPORTED.items()}
     net.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
     net.eval()
     texts = ["So how did you start?", "Well, honestly, by accident.", "i was in a lab and", "it just clicked."]

@@ -25,7 +25,6 @@ Labelled input keeps its names and turns (:func:`castline.diarize.roles.assign_r
 
 from __future__ import annotations
 
-import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -40,8 +39,8 @@ from castline.diarize.names import (
 from castline.diarize.roles import UNATTRIBUTED, assign_roles
 from castline.diarize.turn_decoder import DecoderSettings, SpeakerPath, decode_speakers, settings_from_json
 from castline.diarize.turn_model import load_turn_model
-from castline.diarize.units import SentenceUnit, join_chunks, sentence_units, time_at, token_start
-from castline.model import Episode, Speaker, Turn
+from castline.diarize.units import SentenceUnit, join_chunks, regroup_turns, sentence_units
+from castline.model import Episode, Speaker
 from castline.segment.structure import intro_index, sponsor_spans
 
 __all__ = ["UNATTRIBUTED", "attribute_speakers", "decoder_settings", "host_sentences", "name_speakers"]
@@ -211,47 +210,9 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
     texts = [u.text for u in units]
     path = decode_units(units, hint)
     state_speakers, notes = name_speakers(texts, path, hint)
-    states = path.states
 
-    # Word timings survive regrouping when every chunk has one per word.
-    all_words = None
-    if all(t.words and len(t.words) == len(t.verbatim.split()) for t in chunks):
-        all_words = [w for t in chunks for w in t.words]
-
-    new_turns: list[Turn] = []
-    run_start = 0
-    for i in range(1, len(units) + 1):
-        if i < len(units) and states[i] == states[run_start]:
-            continue
-        a = 0 if run_start == 0 else token_start(full, units[run_start].start)
-        b = len(full) if i == len(units) else token_start(full, units[i].start)
-        raw = full[a:b]
-        lead = len(raw) - len(raw.lstrip())
-        text = raw.strip()
-        if not text:  # a turn inside one token ("end.Next"): its words go on
-            run_start = i
-            continue
-        a += lead
-        b = a + len(text)
-        state = states[run_start]
-        conf = path.confidence(run_start, i)
-        turn = Turn(
-            speaker=state_speakers[state].id,
-            start=time_at(a, spans, chunks),
-            end=time_at(b, spans, chunks),
-            text=text,
-            verbatim=text,
-            confidence=round(min(max(conf, 0.0), 1.0), 3),
-        )
-        # Only when the turn starts between words (not inside "end.Next").
-        if all_words is not None and (a == 0 or full[a - 1].isspace()):
-            first = len(full[:a].split())
-            turn_words = all_words[first : first + len(text.split())]
-            if len(turn_words) == len(text.split()):
-                turn.words = [dataclasses.replace(w, speaker=turn.speaker) for w in turn_words]
-                turn.start, turn.end = turn_words[0].start, turn_words[-1].end
-        new_turns.append(turn)
-        run_start = i
+    new_turns = regroup_turns(chunks, full, spans, units, path.states, [sp.id for sp in state_speakers],
+                              lambda a, b, _state: path.confidence(a, b))
 
     used = {t.speaker for t in new_turns}
     episode.speakers = [s for s in state_speakers if s.id in used]

@@ -16,8 +16,12 @@ from castline.segment.structure import is_host_intro
 
 __all__ = [
     "GREETING_VOCATIVE",
-    "addressed_names",
     "HOST_THANKS",
+    "NOT_VOCATIVE",
+    "VOCATIVE_END",
+    "VOCATIVE_FLOOR",
+    "VOCATIVE_START",
+    "addressed_names",
     "NameMatcher",
     "discover_names",
     "parse_speakers",
@@ -158,14 +162,14 @@ GREETING_VOCATIVE = re.compile(
     r"|pleasure|privilege|good)|thanks?\s+(?:you\s+)?for|great\s+to)",
 )
 
-_VOCATIVE_START = re.compile(r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?),\s")
-_VOCATIVE_END = re.compile(r",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s*[?.!]$")
+VOCATIVE_START = re.compile(r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?),\s")
+VOCATIVE_END = re.compile(r",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s*[?.!]$")
 # "Elena?" / "Marcus first." / "Priya, go ahead.": handing the floor to someone.
-_VOCATIVE_FLOOR = re.compile(
+VOCATIVE_FLOOR = re.compile(
     r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)(?:\s*[?.!]|,?\s+(?:first|go\s+ahead|you\s+first"
     r"|over\s+to\s+you|your\s+turn)\b.*)$"
 )
-_NOT_VOCATIVE = _NOT_NAMES | frozenset(
+NOT_VOCATIVE = _NOT_NAMES | frozenset(
     """Look Listen See Again Anyway Honestly Basically Actually Right Sorry Also Then Plus
     First Second Third Finally Personally Frankly Obviously Like Because However Otherwise
     """.split()
@@ -211,7 +215,7 @@ class NameMatcher:
         """Speakers named anywhere in ``text`` (capitalised words only)."""
         found = []
         for token in re.findall(r"\b[A-Z][\w'’-]+", text):
-            if token in _NOT_VOCATIVE:
+            if token in NOT_VOCATIVE:
                 continue
             k = self.match(token)
             if k is not None and k not in found:
@@ -221,9 +225,9 @@ class NameMatcher:
     def vocatives(self, text: str) -> list[int]:
         """Speakers addressed by name at the start or end of ``text``."""
         found = []
-        for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_FLOOR):
+        for pattern in (VOCATIVE_START, VOCATIVE_END, VOCATIVE_FLOOR):
             m = pattern.search(text.strip())
-            if m and m.group(1).split()[0] not in _NOT_VOCATIVE:
+            if m and m.group(1).split()[0] not in NOT_VOCATIVE:
                 for token in m.group(1).split():
                     k = self.match(token)
                     if k is not None and k not in found:
@@ -234,10 +238,10 @@ class NameMatcher:
 def addressed_names(text: str) -> list[str]:
     """Names ``text`` addresses at its start or end ("Nick, what do you think?", "..., right, Amal?")."""
     found = []
-    for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_FLOOR):
+    for pattern in (VOCATIVE_START, VOCATIVE_END, VOCATIVE_FLOOR):
         m = pattern.search(text.strip())
         if m:
             first = m.group(1).split()[0]
-            if first not in _NOT_VOCATIVE and first not in found and len(first) > 1:
+            if first not in NOT_VOCATIVE and first not in found and len(first) > 1:
                 found.append(first)
     return found

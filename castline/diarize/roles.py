@@ -9,6 +9,10 @@ turn model's host probability of each sentence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from castline.model import Episode, Speaker
 from castline.text import sentences as split_sentences
 
@@ -18,8 +22,29 @@ __all__ = ["UNATTRIBUTED", "assign_roles"]
 UNATTRIBUTED = "Unattributed"
 
 
-def assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
-    """Keep a labelled episode's names and turns; set each speaker's role (see the module doc)."""
+def _turn_model_host_logits(turns: list[list[str]]) -> list[np.ndarray]:
+    """Host log-odds of each turn's sentences, the turn model reading the whole conversation at once."""
+    from castline.diarize.turn_model import load_turn_model
+
+    flat = [text for sentences in turns for text in sentences]
+    if not flat:
+        return [np.zeros(0) for _ in turns]
+    host = load_turn_model().predict(flat).host
+    bounds = np.cumsum([0] + [len(sentences) for sentences in turns])
+    return [host[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def assign_roles(
+    episode: Episode,
+    hint: list[Speaker] | None,
+    *,
+    host_logits: Callable[[list[list[str]]], list[np.ndarray]] | None = None,
+) -> Episode:
+    """Keep a labelled episode's names and turns; set each speaker's role (see the module doc).
+
+    ``host_logits`` maps each turn's sentences to their host log-odds (default:
+    the learned turn model); a sentence above 1 counts as a fifth of a question.
+    """
     from rapidfuzz import fuzz
 
     if any(t.speaker is None for t in episode.turns):
@@ -49,23 +74,13 @@ def assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
         return episode  # roles already decided upstream (voice library, diarized naming, show page)
     asking = {s.id: 0.0 for s in people}
     words = {s.id: 0 for s in people}
-    owners: list[str] = []
-    texts: list[str] = []
-    for turn in episode.turns:
-        if turn.speaker in asking:
-            for x in split_sentences(turn.verbatim):
-                owners.append(turn.speaker)
-                texts.append(x.text)
-                asking[turn.speaker] += 1 if x.text.rstrip().endswith("?") else 0
-            words[turn.speaker] += len(turn.verbatim.split())
-    if texts:
-        from castline.diarize.turn_model import load_turn_model
-
-        # The turn model reads the whole conversation: a sentence it finds
-        # clearly host-like counts as a fifth of a question.
-        host = load_turn_model().predict(texts).host
-        for owner, value in zip(owners, host, strict=True):
-            asking[owner] += 0.2 if value > 1 else 0.0
+    asked = [t for t in episode.turns if t.speaker in asking]
+    sentences = [[x.text for x in split_sentences(t.verbatim)] for t in asked]
+    logits = (host_logits or _turn_model_host_logits)(sentences)
+    for turn, texts, host in zip(asked, sentences, logits, strict=True):
+        asking[turn.speaker] += sum(1 for x in texts if x.rstrip().endswith("?"))
+        asking[turn.speaker] += 0.2 * float(np.sum(np.asarray(host) > 1))
+        words[turn.speaker] += len(turn.verbatim.split())
     # Most questions per word spoken marks the host. A notebook of excerpts
     # holds several conversations, each with its own host, so a speaker is a
     # host when they out-ask everyone they talk with (adjacent turns).

@@ -37,7 +37,6 @@ own vocabulary from the first (naive Bayes, cross-fitted in two folds).
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import math
 import re
@@ -45,10 +44,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from castline.model import ROLES, Episode, Speaker, Turn
-from castline.segment.structure import find_cold_open, intro_index, is_host_intro, sponsor_spans
-from castline.text import heading_line
-from castline.text import sentences as split_sentences
+from castline.diarize.names import (
+    GREETING_VOCATIVE,
+    HOST_THANKS,
+    NameMatcher,
+    discover_names,
+    parse_speakers,
+)
+from castline.diarize.roles import UNATTRIBUTED, assign_roles
+from castline.diarize.units import SentenceUnit, join_chunks, regroup_turns, sentence_units
+from castline.model import Episode, Speaker
+from castline.segment.structure import find_cold_open, intro_index, sponsor_spans
 
 __all__ = [
     "UNATTRIBUTED",
@@ -58,136 +64,6 @@ __all__ = [
     "discover_names",
     "parse_speakers",
 ]
-
-#: Name given to the speaker of unlabelled turns in an otherwise labelled file.
-UNATTRIBUTED = "Unattributed"
-
-
-# -- the speakers hint -------------------------------------------------------------
-
-
-def parse_speakers(spec: str) -> list[Speaker]:
-    """Parse ``"Tim Scarfe:host,Eiso Kant:guest"`` into speakers ``S1``, ``S2``, ...
-
-    Roles are optional: without any, the first person is the host and the rest
-    guests; a person without a role in a spec that gives some is a guest.
-    Raises ValueError on an empty spec, an empty name or an unknown role.
-    """
-    parts = [p.strip() for p in re.split(r"[,;\n]", spec or "") if p.strip()]
-    if not parts:
-        raise ValueError("empty speakers spec: expected e.g. 'Tim Scarfe:host,Eiso Kant:guest'")
-    parsed: list[tuple[str, str | None]] = []
-    for part in parts:
-        name, sep, role = part.rpartition(":") if ":" in part else (part, "", "")
-        name, role = name.strip(), role.strip().lower()
-        if not name:
-            raise ValueError(f"speaker {part!r} has no name (expected 'Name' or 'Name:role')")
-        if sep and role not in ROLES:
-            raise ValueError(f"speaker {name!r} has unknown role {role!r}; roles are {', '.join(ROLES)}")
-        parsed.append((name, role if sep else None))
-    any_role = any(role for _, role in parsed)
-    speakers = []
-    for index, (name, role) in enumerate(parsed):
-        if role is None:
-            role = "guest" if any_role or index > 0 else "host"
-        speakers.append(Speaker(id=f"S{index + 1}", name=name, role=role))
-    return speakers
-
-
-# -- names from the intro --------------------------------------------------------
-
-_NAME = r"((?:Dr\.?\s+|Professor\s+)?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’-]*|de|van|von|da|di|le|al|bin))*)"
-_GUEST_INTRO = [
-    re.compile(p + _NAME)
-    for p in (
-        r"(?i:conversation\s+with)\s+",
-        r"(?i:(?:talking|speaking|chatting|sitting\s+down)\s+(?:today\s+)?with)\s+",
-        r"(?i:joined\s+(?:today\s+|here\s+|again\s+)?by)\s+",
-        r"(?i:(?:my|our)\s+guests?\s+(?:today\s+|this\s+week\s+|on\s+the\s+show\s+)?(?:is|are))\s+",
-        r"(?i:welcome\s+(?:back\s+)?(?:to\s+the\s+(?:show|podcast),?\s+)?)",
-        r"(?i:joining\s+(?:me|us)\s+(?:today\s+|now\s+)?(?:is|are))\s+",
-        r"(?i:(?:please\s+)?welcome)\s+",
-    )
-]
-_LISTED_NAME = re.compile(
-    r"(?:,\s*|\s)and\s+((?:Dr\.?\s+)?[A-Z][\w'’-]+(?:\s+(?:de|van|von|da|di|le|al|bin))?"
-    r"\s+[A-Z][\w'’-]+)"
-)
-_SELF_INTRO = [
-    re.compile(p + _NAME)
-    for p in (
-        r"(?i:my\s+name\s+is)\s+",
-        r"(?i:i'?m|i’m|i\s+am)\s+",
-        r"(?i:this\s+is)\s+",
-    )
-]
-# Capitalised words that start sentences or name shows, not people.
-_NOT_NAMES = frozenset(
-    """The A An And But So Now Well Yeah Yes No Okay Ok Oh Today Here There This That It
-    Thank Thanks Welcome Everyone Everybody Folks Guys Back Me Us Him Her Them You We They
-    Our My Your His Their Episode Show Podcast Part Season I Not Really Very Just Also Still
-    Going Here's It's That's What Why How When Who Where Sure Great Good Glad Happy Excited
-    Super Delighted Honoured Honored Pleased Thrilled""".split()
-)
-
-
-def _clean_name(raw: str) -> str | None:
-    tokens = raw.replace("’", "'").split()
-    # Drop trailing words that are plainly not part of a name.
-    while tokens and (tokens[-1] in _NOT_NAMES or tokens[-1].lower() in {"and", "who", "from"}):
-        tokens.pop()
-    while tokens and tokens[0] in _NOT_NAMES:
-        tokens.pop(0)
-    tokens = [t.rstrip(".,'") for t in tokens[:4]]
-    tokens = [t for t in tokens if t]
-    if not tokens or not tokens[0][:1].isupper():
-        return None
-    return " ".join(tokens)
-
-
-def discover_names(sentences: list[str], *, within: int = 80) -> tuple[str | None, list[str]]:
-    """``(host name, guest names)`` announced in the first ``within`` sentences.
-
-    Guests come from phrases such as "conversation with NAME", "joined by NAME
-    and NAME", "my guest today is NAME"; the host from "I'm NAME", "my name is
-    NAME", "this is NAME" in a sentence that also introduces the show. Names are
-    returned as heard (ASR misspellings are fixed later by the glossary).
-    """
-    host: str | None = None
-    guests: list[str] = []
-    for sentence in sentences[:within]:
-        intro = is_host_intro(sentence)
-        for pattern in _GUEST_INTRO:
-            for match in pattern.finditer(sentence):
-                tail = sentence[match.start(1) :]
-                # "joined by A and B" / "A, B and C" name several guests.
-                for piece in re.split(r",\s*|\s+and\s+|\s*&\s*", tail)[:4]:
-                    m = re.match(_NAME, piece.strip())
-                    name = _clean_name(m.group(1)) if m else None
-                    if name and name not in guests and name != host:
-                        guests.append(name)
-                    if not m or m.end() < len(piece.strip()):
-                        break
-                # "joined by A, who ..., and B, who ...": later full names after "and".
-                for extra in _LISTED_NAME.finditer(tail):
-                    name = _clean_name(extra.group(1))
-                    if name and " " in name and name not in guests and name != host:
-                        guests.append(name)
-        if host is None and (intro or re.search(r"(?i)\bmy name is\b", sentence)):
-            for pattern in _SELF_INTRO:
-                m = pattern.search(sentence)
-                if m and (name := _clean_name(m.group(1))) and len(name) > 1:
-                    host = name
-                    break
-    guests = [g for g in guests if host is None or not _same_person(g, host)]
-    return host, guests
-
-
-def _same_person(a: str, b: str) -> bool:
-    from rapidfuzz import fuzz
-
-    return fuzz.token_set_ratio(a.lower(), b.lower()) >= 85
-
 
 # -- per-sentence evidence ---------------------------------------------------------
 
@@ -231,17 +107,6 @@ _GUEST_THANKS = re.compile(
     r"|thanks\s+for\s+the\s+invit)",
     re.IGNORECASE,
 )
-_HOST_THANKS = re.compile(
-    r"\b(?:thank(?:s|\s+you)(?:\s+so\s+much|\s+very\s+much)?\s+for\s+(?:joining|coming|being"
-    r"|taking\s+the\s+time)|(?:an?\s+)?(?:honou?r|pleasure|privilege|great)\s+to\s+have\s+you"
-    r"|welcome\s+(?:back\s+)?to\s+the\s+(?:show|podcast)|great\s+to\s+have\s+you)",
-    re.IGNORECASE,
-)
-# "NAME, welcome" / "NAME, it's great to have you": the host turning to the guest.
-_GREETING_VOCATIVE = re.compile(
-    r"^[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,\s+(?:welcome|it'?s\s+(?:an?\s+)?(?:great|honou?r"
-    r"|pleasure|privilege|good)|thanks?\s+(?:you\s+)?for|great\s+to)",
-)
 # "..., right?" "..., isn't it?": often rhetorical, the speaker may go on.
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|no|yeah|correct|okay|ok|you\s+know|agreed|(?:is|are|was|were|do|does|did"
@@ -281,20 +146,6 @@ _REACTION_ONLY = re.compile(
     r"|that’s\s+(?:\w+\s+){0,2}\w+|makes\s+sense|got\s+it|i\s+see|wow)[\s,.!?]*){1,3}$",
     re.IGNORECASE,
 )
-_VOCATIVE_START = re.compile(r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?),\s")
-_VOCATIVE_END = re.compile(r",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s*[?.!]$")
-# "Elena?" / "Marcus first." / "Priya, go ahead.": handing the floor to someone.
-_VOCATIVE_FLOOR = re.compile(
-    r"^([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)(?:\s*[?.!]|,?\s+(?:first|go\s+ahead|you\s+first"
-    r"|over\s+to\s+you|your\s+turn)\b.*)$"
-)
-_NOT_VOCATIVE = _NOT_NAMES | frozenset(
-    """Look Listen See Again Anyway Honestly Basically Actually Right Sorry Also Then Plus
-    First Second Third Finally Personally Frankly Obviously Like Because However Otherwise
-    """.split()
-)
-
-
 _FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our|i'm|i’m|we're|we’re)\b", re.I)
 # Questions a speaker asks themselves ("the question is, ...?") rather than someone else.
 _RHETORICAL = re.compile(
@@ -302,16 +153,6 @@ _RHETORICAL = re.compile(
     r"|the\s+real\s+question|ask\s+(?:yourself|ourselves))\b",
     re.I,
 )
-
-
-@dataclass
-class _Unit:
-    """A sentence (or a piece of a run-on sentence) of the joined transcript."""
-
-    text: str
-    start: int
-    end: int
-    words: int
 
 
 @dataclass
@@ -359,112 +200,13 @@ def _fitted_weights() -> Weights:
 WEIGHTS = _fitted_weights()
 
 
-class _NameMatcher:
-    """Finds mentions of the episode's speakers in text, tolerant of ASR spellings."""
-
-    def __init__(self, names: list[str]):
-        self.names = names
-        self.tokens: list[set[str]] = []
-        for name in names:
-            toks = {t.lower() for t in re.findall(r"[\w'’-]+", name) if len(t) > 1}
-            toks -= {"dr", "professor", "the", "de", "van", "von", "da", "di", "le", "al"}
-            self.tokens.append(toks)
-
-    def match(self, word: str) -> int | None:
-        """Index of the speaker whose name ``word`` most plausibly is, or None."""
-        import jellyfish
-        from rapidfuzz import fuzz
-
-        w = word.lower().strip("'’")
-        if len(w) < 2:
-            return None
-        best, best_score = None, 0.0
-        for k, toks in enumerate(self.tokens):
-            for t in toks:
-                if w == t:
-                    score = 100.0
-                else:
-                    score = fuzz.ratio(w, t)
-                    # "Iso" for "Eiso", "Izo" for "Eiso": same sound, different letters.
-                    if jellyfish.metaphone(w) == jellyfish.metaphone(t) and len(w) >= 3:
-                        score = max(score, 85.0)
-                    if len(t) >= 4 and len(w) >= 3 and (t.endswith(w) or t.startswith(w)):
-                        score = max(score, 80.0)
-                if score > best_score:
-                    best, best_score = k, score
-        return best if best_score >= 75.0 else None
-
-    def mentions(self, text: str) -> list[int]:
-        """Speakers named anywhere in ``text`` (capitalised words only)."""
-        found = []
-        for token in re.findall(r"\b[A-Z][\w'’-]+", text):
-            if token in _NOT_VOCATIVE:
-                continue
-            k = self.match(token)
-            if k is not None and k not in found:
-                found.append(k)
-        return found
-
-    def vocatives(self, text: str) -> list[int]:
-        """Speakers addressed by name at the start or end of ``text``."""
-        found = []
-        for pattern in (_VOCATIVE_START, _VOCATIVE_END, _VOCATIVE_FLOOR):
-            m = pattern.search(text.strip())
-            if m and m.group(1).split()[0] not in _NOT_VOCATIVE:
-                for token in m.group(1).split():
-                    k = self.match(token)
-                    if k is not None and k not in found:
-                        found.append(k)
-        return found
-
-
 # -- the model ----------------------------------------------------------------------
 
 
-def _units(text: str, spans_of_chunks: list[tuple[int, int]]) -> list[_Unit]:
-    """Sentences of ``text``; run-on sentences are also cut at chunk boundaries."""
-    chunk_starts = [s for s, _ in spans_of_chunks]
-    units: list[_Unit] = []
-    for s in _sentences_by_block(text, spans_of_chunks):
-        pieces = [(s.start, s.end)]
-        if len(s.text.split()) > 40:
-            cuts = [c for c in chunk_starts if s.start < c < s.end]
-            bounds = [s.start, *cuts, s.end]
-            pieces = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
-        for a, b in pieces:
-            piece = text[a:b].strip()
-            if piece:
-                lead = len(text[a:b]) - len(text[a:b].lstrip())
-                units.append(_Unit(piece, a + lead, a + lead + len(piece), len(piece.split())))
-    return units
-
-
-def _sentences_by_block(text: str, spans_of_chunks: list[tuple[int, int]]):
-    """Sentences of ``text``, segmenting blocks of chunks separately.
-
-    pysbd slows down sharply on long texts, so the text is cut where a chunk
-    ends a sentence (terminal punctuation) and each block is segmented alone;
-    sentences still run across chunks that end mid-sentence.
-    """
-    from castline.text import Sentence
-
-    block_start = 0
-    out = []
-    for index, (_, end) in enumerate(spans_of_chunks):
-        last = index == len(spans_of_chunks) - 1
-        block_words = len(text[block_start:end].split())
-        if last or (re.search(r"[.?!…][\"”')\]]*$", text[block_start:end]) and block_words >= 30):
-            stop = len(text) if last else end
-            for s in split_sentences(text[block_start:stop]):
-                out.append(Sentence(s.text, s.start + block_start, s.end + block_start))
-            block_start = stop
-    return out
-
-
 def _evidence(
-    units: list[_Unit],
+    units: list[SentenceUnit],
     roles: list[str],
-    matcher: _NameMatcher,
+    matcher: NameMatcher,
     *,
     host: np.ndarray | None = None,
     switch: np.ndarray | None = None,
@@ -653,7 +395,7 @@ def _posteriors(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
 # -- speakers for the states ---------------------------------------------------------
 
 
-def _state_speakers(units: list[_Unit], hint: list[Speaker] | None) -> tuple[list[Speaker], list[str]]:
+def _state_speakers(units: list[SentenceUnit], hint: list[Speaker] | None) -> tuple[list[Speaker], list[str]]:
     """Speakers (one per model state) and notes on where their names came from."""
     if hint:
         speakers = [Speaker(id=f"S{i + 1}", name=s.name, role=s.role) for i, s in enumerate(hint)]
@@ -714,45 +456,15 @@ def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = Non
 
             return learned(episode, speakers=speakers)
         return _attribute_unlabelled(episode, speakers)
-    return _assign_roles(episode, speakers)
+    from castline.diarize.text_features import host_logit
 
-
-def _join_chunks(chunks: list[Turn]) -> tuple[str, list[tuple[int, int]]]:
-    """The chunks' stripped texts joined by spaces, and each chunk's span in it.
-
-    A chunk that is a heading (:func:`castline.text.heading_line`) is joined by
-    a line break instead, so it does not run on into the next chunk's sentence.
-    """
-    texts = [turn.verbatim.strip() for turn in chunks]
-    joined: list[str] = []
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for k, text in enumerate(texts):
-        if k:
-            heading = heading_line(texts[k - 1], text, texts[k - 2] if k > 1 else None)
-            joined.append("\n" if heading else " ")
-            cursor += 1
-        spans.append((cursor, cursor + len(text)))
-        joined.append(text)
-        cursor += len(text)
-    return "".join(joined), spans
-
-
-def _token_start(text: str, offset: int) -> int:
-    """``offset`` moved back to the start of the token it falls in.
-
-    Sentences can start inside a token when ASR glues them ("end.Next"); a turn
-    cut there would split one word in two.
-    """
-    while offset > 0 and not text[offset - 1].isspace():
-        offset -= 1
-    return offset
+    return assign_roles(episode, speakers, host_logits=lambda turns: [host_logit(t) for t in turns])
 
 
 def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episode:
     chunks = episode.turns
-    full, spans = _join_chunks(chunks)
-    units = _units(full, spans)
+    full, spans = join_chunks(chunks)
+    units = sentence_units(full, spans)
     if not units:
         return episode
 
@@ -770,46 +482,9 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
                 sp.id = f"S{index + 1}"
             path, post = _decode_speakers(units, state_speakers)
 
-    # Word timings survive regrouping when every chunk has one per word.
-    all_words = None
-    if all(t.words and len(t.words) == len(t.verbatim.split()) for t in chunks):
-        all_words = [w for t in chunks for w in t.words]
-
     # Regroup units into turns: boundaries at the start of each run.
-    new_turns: list[Turn] = []
-    run_start = 0
-    for i in range(1, len(units) + 1):
-        if i < len(units) and path[i] == path[run_start]:
-            continue
-        a = 0 if run_start == 0 else _token_start(full, units[run_start].start)
-        b = len(full) if i == len(units) else _token_start(full, units[i].start)
-        raw = full[a:b]
-        lead = len(raw) - len(raw.lstrip())
-        text = raw.strip()
-        if not text:  # a turn inside one token ("end.Next"): its words go on
-            run_start = i
-            continue
-        a += lead
-        b = a + len(text)
-        state = path[run_start]
-        conf = float(np.mean(post[run_start:i, state]))
-        turn = Turn(
-            speaker=state_speakers[state].id,
-            start=_time_at(a, spans, chunks),
-            end=_time_at(b, spans, chunks),
-            text=text,
-            verbatim=text,
-            confidence=round(min(max(conf, 0.0), 1.0), 3),
-        )
-        # Only when the turn starts between words (not inside "end.Next").
-        if all_words is not None and (a == 0 or full[a - 1].isspace()):
-            first = len(full[:a].split())
-            turn_words = all_words[first : first + len(text.split())]
-            if len(turn_words) == len(text.split()):
-                turn.words = [dataclasses.replace(w, speaker=turn.speaker) for w in turn_words]
-                turn.start, turn.end = turn_words[0].start, turn_words[-1].end
-        new_turns.append(turn)
-        run_start = i
+    new_turns = regroup_turns(chunks, full, spans, units, path, [sp.id for sp in state_speakers],
+                              lambda a, b, state: float(np.mean(post[a:b, state])))
 
     used = {t.speaker for t in new_turns}
     keep = [s for s in state_speakers if s.id in used or hint]
@@ -823,7 +498,7 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
 
 
 def _decode_speakers(
-    units: list[_Unit],
+    units: list[SentenceUnit],
     state_speakers: list[Speaker],
     *,
     weights: Weights | None = None,
@@ -837,7 +512,7 @@ def _decode_speakers(
     """
     w = weights or WEIGHTS
     roles = [s.role for s in state_speakers]
-    matcher = _NameMatcher([s.name for s in state_speakers])
+    matcher = NameMatcher([s.name for s in state_speakers])
     ev = _evidence(units, roles, matcher, host=host, switch=switch)
     texts = [u.text for u in units]
 
@@ -851,7 +526,7 @@ def _decode_speakers(
                 (
                     j
                     for j in range(intro, min(len(units), intro + 80))
-                    if _HOST_THANKS.search(texts[j]) or _GREETING_VOCATIVE.search(texts[j])
+                    if HOST_THANKS.search(texts[j]) or GREETING_VOCATIVE.search(texts[j])
                 ),
                 intro,
             )
@@ -927,88 +602,4 @@ def _style_evidence(texts: list[str], path: list[int], post: np.ndarray, k: int)
     return np.clip(out, -2.0, 2.0)
 
 
-def _time_at(offset: int, spans: list[tuple[int, int]], chunks: list[Turn]) -> float:
-    """Time at character ``offset`` of the joined text, from the source chunk's times."""
-    starts = [s for s, _ in spans]
-    k = max(0, bisect.bisect_right(starts, offset) - 1)
-    start, end = spans[k]
-    local = min(max(offset - start, 0), end - start)
-    chunk = chunks[k]
-    # Offsets are into the stripped chunk; shift back to its verbatim.
-    lead = len(chunk.verbatim) - len(chunk.verbatim.lstrip())
-    if offset >= end and k + 1 < len(chunks):
-        return chunk.end
-    return chunk.time_at(local + lead, of="verbatim")
-
-
 # -- labelled input -----------------------------------------------------------------------
-
-
-def _assign_roles(episode: Episode, hint: list[Speaker] | None) -> Episode:
-    from rapidfuzz import fuzz
-
-    from castline.diarize.text_features import host_logit
-
-    if any(t.speaker is None for t in episode.turns):
-        other = next((s for s in episode.speakers if s.name == UNATTRIBUTED), None)
-        if other is None:
-            taken = {s.id for s in episode.speakers}
-            n = len(episode.speakers) + 1
-            while f"S{n}" in taken:
-                n += 1
-            other = Speaker(id=f"S{n}", name=UNATTRIBUTED, role="other")
-            episode.speakers.append(other)
-        for turn in episode.turns:
-            if turn.speaker is None:
-                turn.speaker = other.id
-        episode.notes.append("unlabelled turns in a labelled file kept as 'Unattributed'")
-    people = [s for s in episode.speakers if s.name != UNATTRIBUTED]
-    if hint:
-        for s in people:
-            best = max(hint, key=lambda h: fuzz.token_set_ratio(h.name.lower(), s.name.lower()))
-            if fuzz.token_set_ratio(best.name.lower(), s.name.lower()) >= 80:
-                s.role = best.role
-            # else: keep the role an earlier stage gave (a recognised voice), "other" by default
-        return episode
-    if len(people) < 2:
-        return episode
-    if all(s.role != "other" for s in people):
-        return episode  # roles already decided upstream (voice library, diarized naming, show page)
-    asking = {s.id: 0.0 for s in people}
-    words = {s.id: 0 for s in people}
-    for turn in episode.turns:
-        if turn.speaker in asking:
-            spans = split_sentences(turn.verbatim)
-            asking[turn.speaker] += sum(1 for x in spans if x.text.rstrip().endswith("?"))
-            asking[turn.speaker] += 0.2 * float(np.sum(host_logit([x.text for x in spans]) > 1))
-            words[turn.speaker] += len(turn.verbatim.split())
-    # Most questions per word spoken marks the host. A notebook of excerpts
-    # holds several conversations, each with its own host, so a speaker is a
-    # host when they out-ask everyone they talk with (adjacent turns).
-    rate = {i: asking[i] / max(words[i], 1) ** 0.5 for i in asking}
-    neighbours = _neighbours(episode, set(asking))
-    hosts = {
-        i
-        for i in asking
-        if asking[i] >= 1 and neighbours[i] and all(rate[i] > rate[j] for j in neighbours[i])
-    }
-    if not hosts:
-        hosts = {max(people, key=lambda s: (rate[s.id], -people.index(s))).id}
-    for s in people:
-        s.role = "host" if s.id in hosts else "guest"
-    return episode
-
-
-def _neighbours(episode: Episode, ids: set[str]) -> dict[str, set[str]]:
-    """Who talks with whom: speakers of adjacent turns."""
-    out: dict[str, set[str]] = {i: set() for i in ids}
-    previous = None
-    for turn in episode.turns:
-        if turn.speaker not in ids:
-            previous = None  # an unattributed excerpt breaks the conversation
-            continue
-        if previous is not None and previous != turn.speaker:
-            out[previous].add(turn.speaker)
-            out[turn.speaker].add(previous)
-        previous = turn.speaker
-    return out

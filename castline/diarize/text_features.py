@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from castline.diarize import names
 from castline.diarize import text_attribution as cues
 from castline.segment.structure import is_host_intro
 
@@ -131,9 +132,9 @@ BOUNDARY_FEATURES = (
 def _addresses(text: str) -> bool:
     """True when the sentence calls someone by name ("Ada, ...", "..., Ada?")."""
     stripped = text.strip()
-    for pattern in (cues._VOCATIVE_START, cues._VOCATIVE_END, cues._VOCATIVE_FLOOR):
+    for pattern in (names.VOCATIVE_START, names.VOCATIVE_END, names.VOCATIVE_FLOOR):
         m = pattern.search(stripped)
-        if m and m.group(1).split()[0] not in cues._NOT_VOCATIVE:
+        if m and m.group(1).split()[0] not in names.NOT_VOCATIVE:
             return True
     return False
 
@@ -177,7 +178,7 @@ def sentence_features(texts: Sequence[str]) -> np.ndarray:
             min(len(cues._WE.findall(text)), 4) / 4,
             min(len(cues._WE_BUILD.findall(text)), 2),
             is_host_intro(text),
-            bool(cues._HOST_THANKS.search(text)),
+            bool(names.HOST_THANKS.search(text)),
             bool(cues._GUEST_THANKS.search(text)),
             math.log1p(words),
             0.0 if question else min(max(words - 18, 0), 40) / 40,
@@ -227,8 +228,8 @@ def boundary_features(texts: Sequence[str]) -> np.ndarray:
             first == "or",
             reaction,
             not reaction and bool(cues._OPENER.search(after)),
-            bool(cues._GUEST_THANKS.search(after) or cues._HOST_THANKS.search(after)),
-            bool(cues._VOCATIVE_START.match(after)) and _addresses(after),
+            bool(cues._GUEST_THANKS.search(after) or names.HOST_THANKS.search(after)),
+            bool(names.VOCATIVE_START.match(after)) and _addresses(after),
             _addresses(before),
             bool(cues._REACTION_ONLY.match(before.strip())),
             math.log1p(len(before.split())),
@@ -294,7 +295,7 @@ def hand_host_score(text: str, n_words: int) -> float:
     score -= 0.6 * min(len(cues._WE_BUILD.findall(text)), 2)
     if is_host_intro(text):
         score += 2.5
-    if cues._HOST_THANKS.search(text):
+    if names.HOST_THANKS.search(text):
         score += 2.5
     if cues._GUEST_THANKS.search(text):
         score -= 3.0
@@ -350,7 +351,7 @@ def hand_switch_score(before: str, after: str, prev_host: float) -> float:
         score += 1.4
     elif cues._OPENER.search(after.strip()):
         score += 1.5
-    if cues._GUEST_THANKS.search(after) or cues._HOST_THANKS.search(after):
+    if cues._GUEST_THANKS.search(after) or names.HOST_THANKS.search(after):
         score += 1.0
     return score
 

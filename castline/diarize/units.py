@@ -9,14 +9,16 @@ the chunks' times (:func:`time_at`).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from castline.model import Turn
 from castline.text import heading_line
 from castline.text import sentences as split_sentences
 
-__all__ = ["SentenceUnit", "join_chunks", "sentence_units", "time_at", "token_start"]
+__all__ = ["SentenceUnit", "join_chunks", "regroup_turns", "sentence_units", "time_at", "token_start"]
 
 
 @dataclass
@@ -113,3 +115,60 @@ def time_at(offset: int, spans: list[tuple[int, int]], chunks: list[Turn]) -> fl
     if offset >= end and k + 1 < len(chunks):
         return chunk.end
     return chunk.time_at(local + lead, of="verbatim")
+
+
+def regroup_turns(
+    chunks: list[Turn],
+    full: str,
+    spans: list[tuple[int, int]],
+    units: list[SentenceUnit],
+    states: Sequence[int],
+    speaker_ids: Sequence[str],
+    confidence: Callable[[int, int, int], float],
+) -> list[Turn]:
+    """Turns of the decoded ``states`` (one per unit): a new turn where the state changes.
+
+    Each turn's ``verbatim`` is the exact source text of its units (turns start
+    between tokens, see :func:`token_start`), its times come from the chunks'
+    times or, when every chunk has one per word, from the word timings, and
+    its ``confidence`` is ``confidence(first unit, end unit, state)``.
+    """
+    # Word timings survive regrouping when every chunk has one per word.
+    all_words = None
+    if all(t.words and len(t.words) == len(t.verbatim.split()) for t in chunks):
+        all_words = [w for t in chunks for w in t.words]
+    new_turns: list[Turn] = []
+    run_start = 0
+    for i in range(1, len(units) + 1):
+        if i < len(units) and states[i] == states[run_start]:
+            continue
+        a = 0 if run_start == 0 else token_start(full, units[run_start].start)
+        b = len(full) if i == len(units) else token_start(full, units[i].start)
+        raw = full[a:b]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        if not text:  # a turn inside one token ("end.Next"): its words go on
+            run_start = i
+            continue
+        a += lead
+        b = a + len(text)
+        state = states[run_start]
+        conf = confidence(run_start, i, state)
+        turn = Turn(
+            speaker=speaker_ids[state],
+            start=time_at(a, spans, chunks),
+            end=time_at(b, spans, chunks),
+            text=text,
+            verbatim=text,
+            confidence=round(min(max(conf, 0.0), 1.0), 3),
+        )
+        # Only when the turn starts between words (not inside "end.Next").
+        if all_words is not None and (a == 0 or full[a - 1].isspace()):
+            first = len(full[:a].split())
+            turn_words = all_words[first : first + len(text.split())]
+            if len(turn_words) == len(text.split()):
+                turn.words = [dataclasses.replace(w, speaker=turn.speaker) for w in turn_words]
+                turn.start, turn.end = turn_words[0].start, turn_words[-1].end
+        new_turns.append(turn)
+        run_start = i
+    return new_turns
