@@ -8,10 +8,17 @@ reuses finished stages and a changed setting reruns only what follows it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
+import itertools
+import json
 import os
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -33,7 +40,7 @@ from castline.pipeline import (
 )
 from castline.text import format_timestamp
 
-__all__ = ["process_episode", "progress_hooks"]
+__all__ = ["OWNER_FILE", "output_folder", "process_episode", "progress_hooks", "reserve_output_folder"]
 
 
 def _file_sha256(path: str) -> str:
@@ -143,20 +150,131 @@ def export(episode: Episode, folder: str) -> dict[str, str]:
     return {name: str(path) for name, path in paths.items()}
 
 
-def _output_folder(episode: Episode, out_dir: Path) -> Path:
-    """``out_dir/<slug>``, unless that folder holds another input's episode (then a hash suffix)."""
-    import json
+#: The file in an output folder that says which input's episode owns it.
+OWNER_FILE = ".castline-owner.json"
+_OWNER_READ_TRIES = 50  # an owner file is written whole before it appears; this covers odd filesystems
 
-    folder = out_dir / episode.slug
-    existing = folder / "episode.json"
-    if existing.exists():
+
+def _owner_key(content_hash: str, index: int) -> str:
+    return f"{content_hash}#{index}"
+
+
+def _read_owner(path: Path) -> str | None:
+    """The owner key in ``path`` (``None`` when unreadable or not an owner file)."""
+    for _ in range(_OWNER_READ_TRIES):
         try:
-            previous = json.loads(existing.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
-        if previous.get("source_sha256") != episode.source_sha256:
-            folder = out_dir / f"{episode.slug}-{episode.source_sha256[:8] or 'x'}"
-    return folder
+            raw = path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        if raw.strip():
+            try:
+                owner = json.loads(raw).get("owner")
+            except (ValueError, AttributeError):
+                return None
+            return owner if isinstance(owner, str) else None
+        time.sleep(0.02)  # created by O_EXCL on a filesystem without hard links, being written now
+    return None
+
+
+def _create_owner_file(path: Path, record: dict) -> bool:
+    """Create ``path`` holding ``record`` unless it exists (atomic); whether this call created it.
+
+    The record is written to a private temporary file and hard-linked into
+    place, so the owner file appears complete or not at all; where hard links
+    are not supported it is created with ``O_EXCL`` and written straight after.
+    """
+    payload = json.dumps(record, indent=2).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".owner-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network or FUSE filesystems)
+            pass
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _legacy_owner(folder: Path, content_hash: str) -> bool | None:
+    """For a folder without an owner file: ``False`` when its ``episode.json`` is another input's."""
+    existing = folder / "episode.json"
+    if not existing.exists():
+        return None
+    try:
+        previous = json.loads(existing.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(previous, dict) and previous.get("source_sha256") == content_hash
+
+
+def reserve_output_folder(out_dir: str | Path, slug: str, content_hash: str, index: int = 0,
+                          *, input_path: str | None = None) -> Path:
+    """Reserve ``out_dir/<slug>`` for episode ``index`` of the input hashed ``content_hash``.
+
+    The reservation is the folder's owner file (:data:`OWNER_FILE`), created
+    atomically: of two runs that want the same folder at the same moment
+    exactly one creates it, and the other moves on to ``<slug>-2``,
+    ``<slug>-3``, ... A folder this input already owns (a rerun, ``castline
+    fix``) is returned again; so is one from before owner files whose
+    ``episode.json`` came from this input (the old ``<slug>-<hash>`` name
+    included). Two different inputs never get the same folder.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = slug.replace("/", "-").replace(os.sep, "-").strip(". ") or "episode"  # one folder inside out_dir
+    key = _owner_key(content_hash, index)
+    record = {"owner": key, "sha256": content_hash, "episode": index, "slug": slug,
+              "input": os.path.abspath(input_path) if input_path else None,
+              "reserved_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    legacy = out_dir / f"{slug}-{content_hash[:8] or 'x'}"
+    first = [legacy] if index == 0 and legacy.is_dir() and _legacy_owner(legacy, content_hash) else []
+    numbered = (out_dir / (slug if n == 1 else f"{slug}-{n}") for n in range(1, 10_000))
+    for folder in itertools.chain(first, numbered):
+        try:
+            folder.mkdir(exist_ok=True)
+        except (FileExistsError, NotADirectoryError):  # a file by that name
+            continue
+        owner_path = folder / OWNER_FILE
+        if not owner_path.exists() and _legacy_owner(folder, content_hash) is False:
+            continue  # another input's outputs from before owner files
+        if _create_owner_file(owner_path, record) or _read_owner(owner_path) == key:
+            return folder
+    raise RuntimeError(f"no free output folder for {slug!r} in {out_dir}")
+
+
+@contextlib.contextmanager
+def output_folder(out_dir: str | Path, slug: str, content_hash: str, index: int = 0,
+                  *, input_path: str | None = None) -> Iterator[Path]:
+    """:func:`reserve_output_folder`, held for the ``with`` block.
+
+    An exclusive ``flock`` on the owner file keeps a second run of the same
+    input (which owns the same folder) waiting until this one has written
+    its outputs, so no two runs ever write one folder at the same time.
+    """
+    folder = reserve_output_folder(out_dir, slug, content_hash, index, input_path=input_path)
+    fd = os.open(folder / OWNER_FILE, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _publish_artifacts(episode: Episode, outputs: dict[str, str]) -> None:
@@ -231,19 +349,23 @@ def process_episode(
         }
         folders = []
         for index, episode in enumerate(episodes):
-            folder = str(_output_folder(episode, Path(out_dir)))
-            corrections = Path(folder) / "corrections.yaml"
-            ep_settings = dataclasses.replace(
-                settings, corrections=str(corrections) if corrections.is_file() else None)
-            key = f"{content_hash}:{index}:{code_version()}"
-            for name in STAGES:
-                key = stage_key(key, name, ep_settings)
-                episode = stage.with_options(name=name, task_run_name=name)(name, episode, ep_settings, key)
-            episode.metadata["process"] = run
-            if audio:
-                episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
-            outputs = export(episode, folder)
-            _publish_artifacts(episode, outputs)
+            # The folder is reserved (and held) before anything is written to it: an input whose
+            # name slugs alike to another's, run at the same time, gets <slug>-2 instead of sharing.
+            with output_folder(out_dir, episode.slug, content_hash, index, input_path=input_path) as path:
+                folder = str(path)
+                corrections = path / "corrections.yaml"
+                ep_settings = dataclasses.replace(
+                    settings, corrections=str(corrections) if corrections.is_file() else None)
+                key = f"{content_hash}:{index}:{code_version()}"
+                for name in STAGES:
+                    key = stage_key(key, name, ep_settings)
+                    run_named = stage.with_options(name=name, task_run_name=name)
+                    episode = run_named(name, episode, ep_settings, key)
+                episode.metadata["process"] = run
+                if audio:
+                    episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
+                outputs = export(episode, folder)
+                _publish_artifacts(episode, outputs)
             logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,
                         len(episode.turns), len(episode.chapters), len(episode.clips), folder)
             folders.append(folder)
