@@ -1,14 +1,18 @@
-"""Bytes -> text: BOM-aware decoding with a Latin-1 family fallback, rejecting binary data."""
+"""Bytes -> text: BOM-aware decoding with a per-line cp1252/Latin-1 fallback, rejecting binary data."""
 
 from __future__ import annotations
 
 import codecs
+import logging
+import re
 import unicodedata
 from pathlib import Path
 
 from castline.ingest.errors import IngestError
 
 __all__ = ["decode_bytes", "decode_with_encoding"]
+
+log = logging.getLogger(__name__)
 
 # Signatures of common non-text files, so the error can say what the file is.
 # Audio/video get their own hint because they are valid castline inputs for the ASR stage.
@@ -74,25 +78,145 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\u2028", "\n").replace("\u2029", "\n\n").lstrip("\ufeff")
 
 
-def _decode_legacy(data: bytes) -> tuple[str, str]:
-    """Text that is not valid UTF-8: mostly-UTF-8 with a few bad bytes, or 8-bit text."""
-    lenient = data.decode("utf-8", errors="replace")
-    bad = lenient.count("\ufffd")
-    good = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
-    # Valid multi-byte sequences far outnumber the broken ones: a UTF-8 file with a few
-    # corrupt bytes, which an 8-bit decoding would turn into mojibake throughout.
-    if good >= 5 * bad:
-        return lenient, f"utf-8 ({bad} invalid bytes replaced)"
-    # Legacy 8-bit text: cp1252 covers Windows smart quotes; a few byte values are
-    # undefined there, and Latin-1 maps every byte.
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+# cp1252 for one byte, Latin-1 where cp1252 leaves the byte undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
+_CP1252_TABLE = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
+# decode("latin-1") then this table: cp1252 over every byte.
+_CP1252_FIX = {b: ch for b, ch in _CP1252_TABLE.items() if ch != chr(b)}
+# Characters an 8-bit byte in running text stands for even outside a word: cp1252's quotes,
+# dashes and symbols, and Latin-1's currency, marks, fractions and the no-break space.
+_TEXT_SYMBOLS = frozenset("‘’‚“”„–—…•€£¥¢°©®™«»±½¼¾·§¶¿¡×÷µ²³\u00a0")
+# One escaped (invalid) byte of surrogateescape decoding, and a run of them.
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
+# A character that UTF-8 decoding found valid and multi-byte.
+_VALID_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+# A valid UTF-8 start byte and how many bytes its character takes.
+_UTF8_LENGTH = {**dict.fromkeys(range(0xC2, 0xE0), 2), **dict.fromkeys(range(0xE0, 0xF0), 3),
+                **dict.fromkeys(range(0xF0, 0xF5), 4)}
+
+
+def _cp1252(data: bytes) -> str:
+    return data.decode("latin-1").translate(_CP1252_FIX)
+
+
+def _truncated_utf8(run: bytes, at: int) -> int:
+    """Length of the cut-off UTF-8 character starting at ``run[at]`` (0 when it is not one)."""
+    need = _UTF8_LENGTH.get(run[at], 0)
+    length = 1
+    while length < need and at + length < len(run) and 0x80 <= run[at + length] < 0xC0:
+        length += 1
+    return length if 2 <= length < need else 0
+
+
+def _decode_mixed_line(line: bytes) -> tuple[str, int, int]:
+    """A line of UTF-8 with a few invalid bytes: ``(text, bytes re-decoded, bytes replaced)``.
+
+    Each invalid byte is read as cp1252 when that gives text: a quote, dash or
+    symbol (a Windows apostrophe pasted into UTF-8), a letter inside a word
+    ("caf\\xe9"), or any letter when the line has about as many invalid bytes as
+    valid accented characters. A cut-off UTF-8 character and anything else
+    becomes U+FFFD.
+    """
+    text = line.decode("utf-8", errors="surrogateescape")
+    runs = list(_ESCAPED_RUN.finditer(text))
+    invalid = sum(len(m.group()) for m in runs)
+    accented = sum(1 for ch in text if ord(ch) > 127) - invalid
+    letters_too = accented < 5 * invalid
+    out: list[str] = []
+    redecoded = replaced = 0
+    last = 0
+    for match in runs:
+        out.append(text[last : match.start()])
+        last = match.end()
+        run = bytes(ord(ch) - 0xDC00 for ch in match.group())
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        at = 0
+        while at < len(run):
+            cut = _truncated_utf8(run, at)
+            if cut:
+                out.append("\ufffd")
+                replaced += cut
+                at += cut
+                continue
+            ch = _CP1252_TABLE[run[at]]
+            left = before if at == 0 else _CP1252_TABLE[run[at - 1]]
+            right = after if at == len(run) - 1 else _CP1252_TABLE[run[at + 1]]
+            in_word = left.isalpha() or right.isalpha()
+            if ch in _TEXT_SYMBOLS or (ch.isalpha() and (in_word or letters_too)):
+                out.append(ch)
+                redecoded += 1
+            else:
+                out.append("\ufffd")
+                replaced += 1
+            at += 1
+    out.append(text[last:])
+    return "".join(out), redecoded, replaced
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
+    parts: list[str] = []
+    for n in numbers:
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def _decode_legacy(data: bytes, path: Path | str) -> tuple[str, str]:
+    """Text that is not valid UTF-8, decoded line by line.
+
+    A file without one valid multi-byte UTF-8 character is 8-bit text (cp1252,
+    which covers Latin-1's letters and Windows smart quotes). Otherwise each
+    line that is valid UTF-8 stays so, a line with no valid multi-byte character
+    is read as cp1252 (a Latin-1 line pasted into a UTF-8 file), and a line
+    mixing both keeps its UTF-8 and reads the invalid bytes one by one
+    (:func:`_decode_mixed_line`). The returned encoding says which lines were
+    re-decoded, e.g. ``utf-8 (lines 3, 7-9 re-decoded as cp1252)``, and the
+    same warning is logged.
+    """
+    if not _VALID_MULTIBYTE.search(data.decode("utf-8", errors="surrogateescape")):
+        return _cp1252(data), "cp1252"
+    lines = data.split(b"\n")
+    decoded: list[str | None] = []
+    for line in lines:
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(None)
+    redecoded_lines: list[int] = []
+    replaced = 0
+    for number, line in enumerate(lines):
+        if decoded[number] is not None:
+            continue
+        if _VALID_MULTIBYTE.search(line.decode("utf-8", errors="surrogateescape")):
+            text, fixed, bad = _decode_mixed_line(line)
+        else:
+            text, fixed, bad = _cp1252(line), 1, 0
+        decoded[number] = text
+        replaced += bad
+        if fixed:
+            redecoded_lines.append(number + 1)
+    notes = []
+    if redecoded_lines:
+        plural = "s" if len(redecoded_lines) > 1 else ""
+        notes.append(f"line{plural} {_line_ranges(redecoded_lines)} re-decoded as cp1252")
+    if replaced:
+        notes.append(f"{replaced} invalid byte{'s' if replaced > 1 else ''} replaced")
+    encoding = f"utf-8 ({'; '.join(notes)})"
+    log.warning("%s: not all UTF-8: %s", Path(path).name or path, encoding)
+    return "\n".join(t or "" for t in decoded), encoding
 
 
 def decode_with_encoding(data: bytes, path: Path | str) -> tuple[str, str]:
-    """Decode ``data`` like :func:`decode_bytes` and also return the encoding used."""
+    """Decode ``data`` like :func:`decode_bytes` and also return the encoding used.
+
+    The encoding is a codec name (``utf-8``, ``cp1252``, ``utf-16-le``, ...) or, for a
+    UTF-8 file with lines or bytes that are not UTF-8, ``utf-8`` with a warning saying
+    which lines were re-decoded and how many bytes were replaced, e.g.
+    ``utf-8 (line 12 re-decoded as cp1252)``; ingest keeps it as ``metadata["encoding"]``.
+    """
     if not data:
         raise IngestError(path, "empty file (0 bytes)")
     encoding: str | None = None
@@ -118,7 +242,7 @@ def decode_with_encoding(data: bytes, path: Path | str) -> tuple[str, str]:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            text, encoding = _decode_legacy(data)
+            text, encoding = _decode_legacy(data, path)
     controls = sum(
         1 for ch in text if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc"
     )
@@ -134,7 +258,8 @@ def decode_bytes(data: bytes, path: Path | str) -> str:
     """Decode a transcript file's bytes to text with ``\\n`` newlines.
 
     UTF-8 (with or without BOM), UTF-16/32 with BOM (and BOM-less UTF-16 guessed from NUL
-    positions), else cp1252/Latin-1. Raises :class:`IngestError` naming ``path`` for empty,
-    whitespace-only or binary data.
+    positions), else cp1252/Latin-1, line by line where a UTF-8 file has a few lines (or
+    bytes) in an 8-bit encoding (:func:`decode_with_encoding` says which). Raises
+    :class:`IngestError` naming ``path`` for empty, whitespace-only or binary data.
     """
     return decode_with_encoding(data, path)[0]
