@@ -19,8 +19,8 @@ from pathlib import Path
 from castline.model import Episode, Speaker
 
 __all__ = [
-    "STAGES", "Settings", "build_settings", "fewer_gc_pauses", "process", "read_glossary", "run_stage",
-    "stage_errors", "stage_key",
+    "STAGES", "Settings", "StageError", "build_settings", "fewer_gc_pauses", "process", "read_glossary",
+    "run_stage", "stage_error", "stage_errors", "stage_key",
 ]
 
 
@@ -178,20 +178,108 @@ STAGES: dict[str, Callable[[Episode, Settings], Episode]] = {
 }
 
 
-@contextlib.contextmanager
-def stage_errors(name: str) -> Iterator[None]:
-    """Tag any exception raised inside with ``stage = name`` (unless already tagged).
+class StageError(Exception):
+    """A stage failed on an input: one line naming the input, the stage and the reason.
 
-    The tag travels with the exception (it survives pickling), so whoever
-    quarantines the input can say which stage broke without asking anyone.
+    ``str(error)`` reads ``talk.txt: clean stage failed: IndexError: list index out of
+    range``. :func:`stage_errors` raises one for any unexpected exception inside a stage
+    (``from`` the original), as an instance of a subclass of both ``StageError`` and the
+    original type, so ``except IndexError`` (or a retry rule that looks for ``OSError``)
+    still sees what it saw before. Attributes: ``stage``, ``source`` (the input's path,
+    ``""`` when unknown), ``error_type`` (the original exception's class name),
+    ``reason`` (its message, one line) and ``transient`` (an I/O or timeout error that a
+    second try may cure). Survives pickling (a result store, a subprocess).
+    """
+
+    def __init__(self, stage: str, source: str = "", reason: str = "", error_type: str = "StageError",
+                 transient: bool = False) -> None:
+        self.stage = stage
+        self.source = str(source or "")
+        self.reason = " ".join(str(reason).split()) or error_type
+        self.error_type = error_type
+        self.transient = transient
+        Exception.__init__(self, self._message())
+
+    def _message(self) -> str:
+        name = Path(self.source).name or self.source
+        what = self.reason if self.reason == self.error_type else f"{self.error_type}: {self.reason}"
+        return f"{name + ': ' if name else ''}{self.stage} stage failed: {what}"
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def __reduce__(self):
+        bases = [b for b in type(self).__mro__[1:] if not issubclass(b, StageError)]
+        return (_rebuild_stage_error, (bases[0] if bases else Exception, self.stage, self.source,
+                                       self.reason, self.error_type, self.transient))
+
+
+_STAGE_ERROR_CLASSES: dict[type, type] = {}
+
+
+def _stage_error_class(base: type[BaseException]) -> type[StageError]:
+    """``StageError`` mixed with ``base`` (cached; plain ``StageError`` where they cannot mix)."""
+    # A StopIteration leaving a generator (this context manager) would become a RuntimeError.
+    if issubclass(base, (StageError, StopIteration, StopAsyncIteration)) or base is Exception:
+        return StageError
+    cls = _STAGE_ERROR_CLASSES.get(base)
+    if cls is None:
+        try:
+            cls = type("StageError", (StageError, base), {
+                "__module__": __name__, "__qualname__": "StageError",
+                "__init__": StageError.__init__, "__str__": StageError.__str__,
+                "__reduce__": StageError.__reduce__,
+            })
+        except TypeError:  # a base with an incompatible layout
+            cls = StageError
+        _STAGE_ERROR_CLASSES[base] = cls
+    return cls
+
+
+def _rebuild_stage_error(base: type[BaseException], stage: str, source: str, reason: str, error_type: str,
+                         transient: bool) -> StageError:
+    cls = _stage_error_class(base)
+    error = cls.__new__(cls)
+    StageError.__init__(error, stage, source, reason, error_type, transient)
+    return error
+
+
+def stage_error(exc: BaseException, stage: str, source: str | Path | None = "") -> StageError:
+    """``exc`` as a :class:`StageError` of ``stage`` on ``source`` (``exc`` itself when it is one)."""
+    if isinstance(exc, StageError):
+        return exc
+    error_type = type(exc).__name__
+    reason = " ".join(str(exc).split()) or error_type
+    transient = isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, ValueError)
+    try:
+        error = _rebuild_stage_error(type(exc), stage, str(source or ""), reason, error_type, transient)
+    except Exception:  # noqa: BLE001 - a base whose __new__ wants arguments: the plain type
+        error = StageError(stage, str(source or ""), reason, error_type, transient)
+    with contextlib.suppress(AttributeError, TypeError):
+        for name, value in vars(exc).items():  # e.g. a reader's own attributes
+            if name not in vars(error):
+                setattr(error, name, value)
+    return error
+
+
+@contextlib.contextmanager
+def stage_errors(name: str, source: str | Path | None = None) -> Iterator[None]:
+    """Raise an unexpected exception inside as a :class:`StageError` of stage ``name`` on ``source``.
+
+    An exception that already says its stage (a ``StageError`` from an inner
+    block, an ``IngestError``, an ``AudioError``, or one tagged ``stage`` by
+    whoever raised it) goes through unchanged. Either way the stage travels
+    with the exception (it survives pickling), so whoever quarantines the
+    input can say which stage broke without asking anyone, and the user reads
+    one line naming the input, the stage and the reason, never a bare
+    ``IndexError: list index out of range``.
     """
     try:
         yield
     except Exception as exc:
-        if not getattr(exc, "stage", None):
-            with contextlib.suppress(AttributeError):  # exceptions with __slots__ stay untagged
-                exc.stage = name
-        raise
+        if isinstance(exc, StageError) or getattr(exc, "stage", None):
+            raise
+        raise stage_error(exc, name, source) from exc
 
 
 @contextlib.contextmanager
@@ -213,8 +301,8 @@ def fewer_gc_pauses(first_threshold: int = 50_000) -> Iterator[None]:
 
 
 def run_stage(name: str, episode: Episode, settings: Settings) -> Episode:
-    """Run one named stage on ``episode``; an exception it raises names the stage."""
-    with stage_errors(name):
+    """Run one named stage on ``episode``; a failure raises :class:`StageError` naming the stage and input."""
+    with stage_errors(name, episode.source):
         return STAGES[name](episode, settings)
 
 

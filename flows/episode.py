@@ -32,6 +32,7 @@ from castline.model import Episode
 from castline.pipeline import (
     STAGES,
     Settings,
+    StageError,
     build_settings,
     fewer_gc_pauses,
     run_stage,
@@ -65,9 +66,11 @@ def _key_from_parameters(context, parameters) -> str:
 
 
 def _retry_io_only(task, task_run, state) -> bool:
-    # Bad input stays bad: only retry errors that a second try can cure.
+    # Bad input (and a stage's bug) stays bad: only retry errors that a second try can cure.
     try:
         state.result()
+    except StageError as exc:
+        return exc.transient
     except (IngestError, ValueError):
         return False
     except Exception:  # noqa: BLE001
@@ -79,8 +82,12 @@ def _retry_io_only(task, task_run, state) -> bool:
 def ingest(path: str, title: str | None) -> list[Episode]:
     """Read the input file into episodes."""
     _tell("ingest", Path(path).name)
-    with stage_errors("ingest"):
-        return read_episodes(path, title=title)
+    with stage_errors("ingest", path):
+        episodes = read_episodes(path, title=title)
+    encoding = str(episodes[0].metadata.get("encoding", "")) if episodes else ""
+    if "(" in encoding:  # e.g. "utf-8 (line 12 re-decoded as cp1252)"
+        get_run_logger().warning("%s: not all UTF-8: %s", Path(path).name, encoding)
+    return episodes
 
 
 @task(cache_key_fn=_key_from_parameters, persist_result=True)
@@ -90,7 +97,7 @@ def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     from castline.speech.asr import transcribe
 
     _tell("transcribe", Path(path).name)
-    with stage_errors("transcribe"), slot("audio"):
+    with stage_errors("transcribe", path), slot("audio"):
         episode = transcribe(path)
     if title:
         episode.title = title
@@ -104,7 +111,7 @@ def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, 
     from castline.service.locks import slot
 
     _tell("diarize", Path(path).name)
-    with stage_errors("diarize"), slot("audio"):
+    with stage_errors("diarize", path), slot("audio"):
         return [tuple(segment) for segment in diarize(path, **hints)]
 
 
@@ -116,20 +123,20 @@ def label_voices(episode: Episode, path: str, segments: list, settings: Settings
     from castline.diarize.voices import recognise_voices
 
     _tell("voices", episode.slug)
-    with stage_errors("voices"):
+    with stage_errors("voices", path):
         episode = assign_words(episode, segments)
         episode.metadata["diarization"] = [list(segment) for segment in segments]
         recognised = recognise_voices(episode, path, segments)
         return name_diarized_speakers(episode, settings.speakers, fixed=recognised)
 
 
-@task(retries=1, retry_delay_seconds=[2])
+@task(retries=1, retry_delay_seconds=[2], retry_condition_fn=_retry_io_only)
 def cut_audio(episode: Episode, path: str, folder: str, clean: bool, fmt: str = "mp3") -> Episode:
     """Cut clip and preview audio with captions into the episode's clips/ folder."""
     from castline.export.clip_audio import cut_clips
 
     _tell("clip audio", episode.slug)
-    with stage_errors("clip audio"):
+    with stage_errors("clip audio", path):
         cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt)
     return episode
 
@@ -141,11 +148,11 @@ def stage(name: str, episode: Episode, settings: Settings, key: str) -> Episode:
     return run_stage(name, episode, settings)
 
 
-@task(retries=2, retry_delay_seconds=[1, 5])
+@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
 def export(episode: Episode, folder: str) -> dict[str, str]:
     """Write the episode's outputs into its folder."""
     _tell("export", episode.slug)
-    with stage_errors("export"):
+    with stage_errors("export", episode.source):
         paths = write_outputs(episode, folder)
     return {name: str(path) for name, path in paths.items()}
 
@@ -328,10 +335,13 @@ def process_episode(
     """
     with fewer_gc_pauses():
         logger = get_run_logger()
-        settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
+        # Every step names its stage when it fails, inside a task or not (stage_errors).
+        with stage_errors("settings", input_path):
+            settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
         settings.num_speakers, settings.min_speakers, settings.max_speakers = (
             num_speakers, min_speakers, max_speakers)
-        content_hash = _file_sha256(input_path)
+        with stage_errors("ingest", input_path):
+            content_hash = _file_sha256(input_path)
         audio = is_audio_path(input_path)
         if audio:
             base = f"{content_hash}:{code_version()}"
@@ -351,7 +361,10 @@ def process_episode(
         for index, episode in enumerate(episodes):
             # The folder is reserved (and held) before anything is written to it: an input whose
             # name slugs alike to another's, run at the same time, gets <slug>-2 instead of sharing.
-            with output_folder(out_dir, episode.slug, content_hash, index, input_path=input_path) as path:
+            with contextlib.ExitStack() as held:
+                with stage_errors("export", input_path):
+                    path = held.enter_context(
+                        output_folder(out_dir, episode.slug, content_hash, index, input_path=input_path))
                 folder = str(path)
                 corrections = path / "corrections.yaml"
                 ep_settings = dataclasses.replace(
@@ -365,7 +378,8 @@ def process_episode(
                 if audio:
                     episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
                 outputs = export(episode, folder)
-                _publish_artifacts(episode, outputs)
+                with stage_errors("export", input_path):
+                    _publish_artifacts(episode, outputs)
             logger.info("%s: %d turns, %d chapters, %d clips -> %s", episode.title,
                         len(episode.turns), len(episode.chapters), len(episode.clips), folder)
             folders.append(folder)

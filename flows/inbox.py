@@ -7,12 +7,12 @@ Served on a schedule by ``flows/serve.py``; ``inbox_once`` is the same pass for
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from castline.pipeline import StageError, stage_error
 from castline.service.inbox import DEFAULT_MAX_BYTES, InboxReport, run_once
 from flows.episode import process_episode
 
@@ -100,15 +100,15 @@ def watch_inbox(
         )
         if not state.is_completed():
             try:
-                state.result()  # re-raises the subflow's own exception, tagged with its stage
+                state.result()  # re-raises the subflow's own exception (a StageError naming its stage)
             except Exception as exc:
-                # Untagged (raised outside a stage's body): ask the server which task failed.
-                if not getattr(exc, "stage", None):
-                    stage = _failed_stage(state.state_details.flow_run_id)
-                    if stage:
-                        with contextlib.suppress(AttributeError):  # the report then names the stage
-                            exc.stage = stage
-                raise
+                typed = getattr(exc, "stage", None) and getattr(exc, "path", None)  # IngestError, AudioError
+                if isinstance(exc, StageError) or typed:
+                    raise  # already one line naming the input, the stage and the reason
+                # Raised outside a stage's body (Prefect's own, say "MissingResult: State data is
+                # missing"): ask the server which task failed, and say so in a StageError.
+                stage = getattr(exc, "stage", None) or _failed_stage(state.state_details.flow_run_id)
+                raise stage_error(exc, stage or "process", path) from exc
         return state.result()
 
     report = run_once(

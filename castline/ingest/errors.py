@@ -11,8 +11,11 @@ class IngestError(ValueError):
     """An input that cannot be read as an episode (empty, binary, unrecognised, malformed).
 
     ``str(error)`` is one line naming the file and the reason, e.g.
-    ``episode.txt: empty file (0 bytes)``; ``path`` and ``reason`` keep both parts.
+    ``episode.txt: empty file (0 bytes)``; ``path`` and ``reason`` keep both parts, and
+    ``stage`` is ``"ingest"`` (so the inbox's failure report names it).
     """
+
+    stage = "ingest"
 
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path = str(path)
