@@ -87,3 +87,26 @@ def test_whole_files_in_one_encoding_are_unchanged() -> None:
 def test_binary_data_is_still_refused(data: bytes) -> None:
     with pytest.raises(IngestError, match="binary"):
         decode_bytes(data, "noise.txt")
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [b"ID3 tags are how podcasts store chapters.", b"OggS is the page marker of an Ogg file.",
+     b"fLaC files are lossless, he said.", b"RIFF, the container, came from Microsoft and IBM."],
+)
+def test_a_transcript_that_starts_like_an_audio_signature_is_text(first_line: bytes) -> None:
+    data = first_line + b"\nAnd that is the whole story.\n"
+    assert decode_bytes(data, "x.txt") == data.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"ID3\x04\x00\x00\x00\x00\x01\x00" + b"TIT2" + bytes(40), "MP3"),
+     (b"OggS\x00\x02" + bytes(60), "Ogg"),
+     (b"fLaC\x00\x00\x00\x22" + bytes(60), "FLAC"),
+     (b"\x00\x00\x00\x20ftypisom" + bytes(60), "MP4"),
+     (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + bytes(64), "WAV")],
+)
+def test_real_audio_headers_still_point_to_asr(data: bytes, kind: str) -> None:
+    with pytest.raises(IngestError, match=f"binary file \\({kind}.*ASR"):
+        decode_bytes(data, "talk.txt")

@@ -46,17 +46,32 @@ _MAX_CONTROL_SHARE = 0.01
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 
 
+# Bytes no text file holds (C0 controls but tab and line breaks): every real audio or video
+# header has some (NULs in ID3, Ogg, FLAC and MP4 headers), a transcript has none.
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+
+
 def _sniff_binary(data: bytes) -> tuple[str, bool] | None:
-    """(kind, is_media) when ``data`` starts with a known binary signature."""
+    """(kind, is_media) when ``data`` starts with a known binary signature.
+
+    Audio and video signatures are short and spell words ("ID3 tags are...",
+    "OggS", "fLaC"), so they count only when the first 4 KB also hold a byte
+    that no text has.
+    """
+    found: tuple[str, bool] | None = None
     for offset, magic, kind, is_media in _MAGIC:
         if data[offset : offset + len(magic)] == magic:
-            return kind, is_media
-    if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
-        return ("WAV audio" if data[8:12] == b"WAVE" else "AVI video"), True
-    # MPEG audio frame sync (MP3 without an ID3 tag).
-    if len(data) > 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and data[1] & 0x06:
-        return "MP3 audio", True
-    return None
+            found = kind, is_media
+            break
+    else:
+        if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
+            found = ("WAV audio" if data[8:12] == b"WAVE" else "AVI video"), True
+        # MPEG audio frame sync (MP3 without an ID3 tag).
+        elif len(data) > 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and data[1] & 0x06:
+            found = "MP3 audio", True
+    if found and found[1] and not _BINARY_BYTES.search(data[:4096]):
+        return None
+    return found
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
