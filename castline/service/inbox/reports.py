@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from castline.service.inbox.files import safe_name
+
 __all__ = [
     "FileOutcome",
     "InboxReport",
@@ -95,7 +97,7 @@ def cli_summary(report: InboxReport) -> str:
             lines.append(f"= {o.name}{again}: already processed -> {', '.join(o.outputs) or '(no outputs)'}"
                          f" (note: {o.report})")
         elif o.status == "failed":
-            lines.append(f"✗ {o.name}{again}: {o.stage}: {o.error} (report: {o.report})")
+            lines.append(f"✗ {o.name}{again}: {o.stage}: {_reason(o)} (report: {o.report})")
         else:
             lines.append(f"… {o.name}: still being written; next pass")
     counts = report.counts
@@ -104,3 +106,20 @@ def cli_summary(report: InboxReport) -> str:
         f" {counts['waiting']} waiting"
     )
     return "\n".join(lines)
+
+
+def _reason(o: FileOutcome) -> str:
+    """The error without the file name and stage the summary line already gives.
+
+    Errors name their input ("talk.txt: clean stage failed: IndexError: ...", the
+    ingest's "talk.txt: empty file (0 bytes)"); the line reads "✗ talk.txt: clean:
+    IndexError: ...".
+    """
+    reason = o.error or ""
+    for name in dict.fromkeys((o.name, safe_name(o.name), o.path.name if o.path else "")):
+        if name and reason.startswith(f"{name}: "):
+            reason = reason[len(name) + 2 :]
+            break
+    if o.stage and reason.startswith(f"{o.stage} stage failed: "):
+        reason = reason[len(o.stage) + len(" stage failed: ") :]
+    return reason or o.error or "failed"
