@@ -3,7 +3,7 @@
 Run (after ``bench/changelog_corpus.py`` wrote ``data/corpus``)::
 
     .venv/bin/python bench/speakers_corpus.py                 # test shows, new model beside baselines
-    .venv/bin/python bench/speakers_corpus.py --old-commit b6fa82e   # also the old cue model
+    .venv/bin/python bench/speakers_corpus.py --old-commit 3215894   # also the cue model it replaced
     .venv/bin/python bench/speakers_corpus.py --tune          # pick decoder settings on the validation show
 
 Each dialogue is stripped of its labels and re-wrapped into ~45-word ASR-like
@@ -105,10 +105,7 @@ def turn_reliability(ref: list[str], hyp: list[str], episode) -> list[tuple[floa
 
 def evaluate_dialogue(d: dict, *, hint: bool) -> dict:
     """Attribute one corpus dialogue from text alone and score it."""
-    if os.environ.get("CASTLINE_BENCH_MODEL", "learned") == "learned" and TREE == ROOT:
-        from castline.diarize.learned import attribute_speakers
-    else:  # an older tree (--old-commit) or the default cue model
-        from castline.diarize import attribute_speakers
+    from castline.diarize import attribute_speakers  # this tree's, or an older one's (--old-commit)
     from castline.diarize.evaluate import episode_word_labels
 
     bench = _bench_speakers()
@@ -199,7 +196,7 @@ def _prepared(dialogues: list[dict]) -> list[dict]:
     import bisect
     import re
 
-    from castline.diarize.learned import host_sentences, name_evidence
+    from castline.diarize.text_attribution import address_lists, episode_names, host_sentences, name_evidence
     from castline.diarize.turn_model import load_turn_model
     from castline.diarize.units import join_chunks, sentence_units
 
@@ -217,18 +214,23 @@ def _prepared(dialogues: list[dict]) -> list[dict]:
             continue
         texts = [u.text for u in units]
         addressed, announced = name_evidence(texts)
+        hinted = [Speaker(f"S{i + 1}", s["name"], s["role"]) for i, s in enumerate(d["speakers"])]
         out.append({"ref": ref, "owner": np.array(owner), "words": [u.words for u in units], "texts": texts,
                     "prediction": model.predict(texts), "forced": host_sentences(texts),
-                    "count": true_count(ref), "addressed": addressed, "announced": announced})
+                    "count": true_count(ref), "addressed": addressed, "announced": announced,
+                    "address_hint": address_lists(texts, episode_names(texts, hinted)),
+                    "address_free": address_lists(texts, episode_names(texts, None))})
     return out
 
 
 def _decode(it: dict, settings, *, hint: bool):
     from castline.diarize.turn_decoder import decode_speakers
 
+    before, own = it["address_hint"] if hint else it["address_free"]
     return decode_speakers(it["prediction"], it["words"], speakers=it["count"] if hint else None,
                            forced=it["forced"], settings=settings, texts=it["texts"],
-                           addressed=it["addressed"], announced=it["announced"])
+                           addressed=it["addressed"], announced=it["announced"],
+                           addressees=before, addressers=own)
 
 
 def _score(items: list[dict], settings, *, hint: bool) -> tuple[float, float, float, list]:
@@ -290,6 +292,8 @@ def tune(args) -> None:
         "voice_weight": [0.0, 2.0, 4.0, 8.0],
         "host_weight": [0.0, 0.5, 1.0, 2.0],
         "style_weight": [0.0, 0.3, 0.6],
+        "address_weight": [0.0, 1.0, 2.0, 4.0],
+        "guest_weight": [0.0, 1.5, 3.0, 6.0],
     }
     settings = DecoderSettings()
     best = None
@@ -304,9 +308,13 @@ def tune(args) -> None:
                     best = (objective, trial)
                     print(f"  {key}={value}: acc {acc:.3f} f1 {f1:.3f} (count given)", flush=True)
             settings = best[1]
-    count_model = fit_count_model(items, settings.change_threshold)
+    # The count model and the calibrator see every validation episode of up to 15k words (the
+    # grid above used a sample, for speed).
+    every = _prepared(sample(load("validation", args.corpus), 10**6, seed=1))
+    count_model = fit_count_model(every, settings.change_threshold)
     settings = dataclasses.replace(settings, count_model=count_model)
-    acc, f1, err, conf = _score(items, settings, hint=False)
+    acc, f1, err, conf = _score(every, settings, hint=False)
+    print(f"  count model and calibration on {len(every)} validation dialogues")
     print(f"  count estimated: acc {acc:.3f} f1 {f1:.3f} count err {err:.2f}")
     x = np.array([c for c, _, _ in conf])
     right = np.array([ok for _, ok, _ in conf], dtype=int)

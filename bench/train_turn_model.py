@@ -5,7 +5,7 @@ Run (after ``bench/changelog_corpus.py`` wrote ``data/corpus``)::
     .venv/bin/python bench/train_turn_model.py --corpus data/corpus \
         --out castline/diarize/turn_model.npz
 
-Fixed seed, CPU, about ten minutes on two cores. Trains on the ``train`` shows,
+Fixed seed, CPU, about four minutes on two cores. Trains on the ``train`` shows,
 picks the epoch on the ``validation`` show and prints validation figures per
 epoch (change F1 at 0.5, host accuracy, voice same-speaker AUC). ``--fraction``
 keeps that share of the training episodes (learning curves); ``--smoke``
@@ -13,8 +13,9 @@ trains a tiny model on a few dialogues (used by the tests).
 
 What the model sees is made to look like ASR output: sentences are split with
 a plain regex, run-on sentences are cut into 30-45-word pieces as
-ASR chunks cut them, and a share of the episodes is lower-cased with its
-question marks and commas gone (raw, unpunctuated ASR).
+ASR chunks cut them, a share of the episodes is lower-cased with its
+question marks and commas gone, and another share has no case and no
+punctuation at all, cut into 6-30-word chunks (raw, unpunctuated ASR).
 """
 
 from __future__ import annotations
@@ -32,14 +33,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from castline.diarize.turn_model import N_FEATURES, featurize, scalar_features  # noqa: E402
+from castline.diarize.turn_model import N_FEATURES, N_SCALARS, featurize, scalar_features  # noqa: E402
 
 _SPLIT = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 
 
-def sentences_of(text: str, rng: random.Random) -> list[str]:
-    """ASR-like sentence units of one turn."""
+def sentences_of(text: str, rng: random.Random, *, raw: bool = False) -> list[str]:
+    """ASR-like sentence units of one turn (``raw``: ASR chunks of 6-30 words, sentences unknown)."""
     out: list[str] = []
+    if raw:
+        words = text.split()
+        while words:
+            size = rng.randint(6, 30)
+            out.append(" ".join(words[:size]))
+            words = words[size:]
+        return out
     for piece in _SPLIT.split(text):
         words = piece.split()
         while len(words) > 45:
@@ -52,7 +60,13 @@ def sentences_of(text: str, rng: random.Random) -> list[str]:
 
 
 def roughen(text: str, mode: str) -> str:
-    """``text`` as a rougher ASR would write it (``lower``: no case, no ? or commas; ``noq``: ? -> .)."""
+    """``text`` as a rougher ASR would write it.
+
+    ``lower``: no case, no ? or commas; ``noq``: ? -> .; ``raw``: no case and
+    no punctuation at all.
+    """
+    if mode == "raw":
+        return re.sub(r"[?,;:!.…]", "", text.lower())
     if mode == "lower":
         return re.sub(r"[?,;:!]", "", text.lower())
     if mode == "noq":
@@ -60,19 +74,20 @@ def roughen(text: str, mode: str) -> str:
     return text
 
 
-def episode_units(dialogue: dict, rng: random.Random, *, augment: bool) -> dict:
+def episode_units(dialogue: dict, rng: random.Random, *, augment: bool, raw_share: float = 0.0) -> dict:
     """Sentences of one dialogue with their speaker index and host flag."""
     hosts = {s["name"] for s in dialogue.get("speakers", []) if s["role"] == "host"}
     # "Host" is a clean label only where one host talks with guests; in panels of
     # regulars every panellist is a "host" of the show and the label says little.
     names = {t["speaker"] for t in dialogue["turns"]}
     host_known = len(hosts & names) == 1 and len(names - hosts) >= 1
-    mode = rng.choices(["plain", "lower", "noq"], weights=[0.6, 0.2, 0.2])[0] if augment else "plain"
+    mode = (rng.choices(["plain", "lower", "noq", "raw"], weights=[0.6 - raw_share, 0.2, 0.2, raw_share])[0]
+            if augment else "plain")
     ids: dict[str, int] = {}
     texts, speaker, host = [], [], []
     for turn in dialogue["turns"]:
         k = ids.setdefault(turn["speaker"], len(ids))
-        for s in sentences_of(turn["text"], rng):
+        for s in sentences_of(turn["text"], rng, raw=mode == "raw"):
             texts.append(roughen(s, mode))
             speaker.append(k)
             host.append(1.0 if turn["speaker"] in hosts else 0.0)
@@ -117,7 +132,8 @@ def load_dialogues(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle]
 
 
-def build_model(torch, *, dim: int, hidden: int, voice_dim: int, n_features: int, dropout: float = 0.1):
+def build_model(torch, *, dim: int, hidden: int, voice_dim: int, n_features: int, dropout: float = 0.1,
+                n_scalars: int = N_SCALARS):
     nn = torch.nn
 
     class Net(nn.Module):
@@ -125,7 +141,7 @@ def build_model(torch, *, dim: int, hidden: int, voice_dim: int, n_features: int
             super().__init__()
             self.embed = nn.EmbeddingBag(n_features, dim, mode="sum", sparse=True)
             nn.init.normal_(self.embed.weight, std=0.1)
-            self.proj = nn.Linear(dim + 6, 128)
+            self.proj = nn.Linear(dim + n_scalars, 128)
             self.gru = nn.GRU(128, hidden, batch_first=True, bidirectional=True)
             self.change1 = nn.Linear(4 * hidden, 64)
             self.change2 = nn.Linear(64, 1)
@@ -182,11 +198,12 @@ def export(net, path: Path, meta: dict, vocabulary: dict[str, int] | None = None
 class Batches:
     """Windows of consecutive sentences from many episodes, featurized once."""
 
-    def __init__(self, episodes: list[dict], window: int, vocabulary: dict[str, int] | None = None):
+    def __init__(self, episodes: list[dict], window: int, vocabulary: dict[str, int] | None = None,
+                 positions: bool = False):
         self.window = window
         texts = [t for ep in episodes for t in ep["texts"]]
         self.matrix = featurize(texts, vocabulary).tocsr()
-        self.scalars = np.vstack([scalar_features(ep["texts"]) for ep in episodes])
+        self.scalars = np.vstack([scalar_features(ep["texts"], positions=positions) for ep in episodes])
         self.speaker = np.concatenate([ep["speaker"] + 1000 * i for i, ep in enumerate(episodes)])
         self.host = np.concatenate([ep["host"] for ep in episodes])
         self.host_mask = np.concatenate([ep["host_mask"] for ep in episodes])
@@ -324,15 +341,16 @@ def train(args) -> dict:
     if args.max_val:
         val_dialogues = val_dialogues[: args.max_val]
     t0 = time.time()
-    train_eps = [episode_units(d, rng, augment=True) for d in train_dialogues]
+    train_eps = [episode_units(d, rng, augment=True, raw_share=args.raw_share) for d in train_dialogues]
     val_eps = [episode_units(d, random.Random(1), augment=False) for d in val_dialogues]
     vocabulary = shared_vocabulary(train_eps, [d["show"] for d in train_dialogues], args.min_shows)
-    train_data = Batches(train_eps, args.window, vocabulary)
-    val_data = Batches(val_eps, args.window, vocabulary)
+    train_data = Batches(train_eps, args.window, vocabulary, positions=args.positions)
+    val_data = Batches(val_eps, args.window, vocabulary, positions=args.positions)
     n_features = len(vocabulary) if vocabulary else N_FEATURES
     print(f"featurized {len(train_data.speaker)} train / {len(val_data.speaker)} validation sentences "
           f"from {len(train_eps)} / {len(val_eps)} episodes in {time.time() - t0:.0f} s", flush=True)
     net = build_model(torch, dim=args.dim, hidden=args.hidden, voice_dim=args.voice_dim, n_features=n_features,
+                      n_scalars=train_data.scalars.shape[1],
                       dropout=args.dropout)
     sparse = [net.embed.weight]
     dense = [p for name, p in net.named_parameters() if not name.startswith("embed.")]
@@ -366,7 +384,7 @@ def train(args) -> dict:
         history.append({"epoch": epoch, "train_loss": float(np.mean(running)), **val})
         print(f"epoch {epoch}  train loss {np.mean(running):.4f} ({time.time() - t1:.0f} s)  validation "
               f"{json.dumps({k: round(v, 4) for k, v in val.items()})}", flush=True)
-        score = val["loss_change"] + 0.5 * val["loss_host"] + val["loss_voice"]
+        score = val["loss_change"] + args.host_loss * val["loss_host"] + args.voice_loss * val["loss_voice"]
         if best is None or score < best[0]:
             best = (score, epoch, {k: v.detach().clone() for k, v in net.state_dict().items()})
             if args.out and args.save_every:
@@ -401,6 +419,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--min-shows", type=int, default=1, help="keep features used in at least this many shows")
     p.add_argument("--dropout", type=float, default=0.3)
     p.add_argument("--feature-drop", type=float, default=0.2, help="share of sentence features dropped in training")
+    p.add_argument("--raw-share", type=float, default=0.0,
+                   help="share of episodes with no case and no punctuation (raw ASR)")
+    p.add_argument("--no-positions", dest="positions", action="store_false",
+                   help="do not give the model each sentence's place in the episode")
     p.add_argument("--progress", type=int, default=0, help="print the loss every N steps")
     p.add_argument("--max-val", type=int, default=0, help="use only the first N validation episodes")
     return p

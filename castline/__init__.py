@@ -17,8 +17,9 @@ __version__ = "0.1.0"
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of castline's own source, so caches never outlive a code change."""
+    """A hash of castline's own source and shipped model weights, so caches never outlive a change."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
+    root = Path(__file__).parent
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.npz")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

@@ -26,14 +26,6 @@ STAGES = (
 #: introduction and sponsor reads: it reads the structure detectors, which work
 #: on plain sentences and import only the model and text helpers.
 LATER_STAGE_ALLOWED = {("castline.diarize", "castline.segment.structure")}
-#: Modules under a rewrite of their own (the text-attribution model), which
-#: splits them; until then they are exempt from the size and private-name rules
-#: and from the cycle rule among themselves.
-BEING_REWRITTEN = {
-    "castline.diarize.text_attribution",
-    "castline.diarize.text_features",
-    "castline.diarize.text_weights",
-}
 MAX_LINES = 600
 
 
@@ -85,7 +77,7 @@ def test_no_module_is_past_the_line_limit():
     long = {
         m: n
         for m, p in MODULES.items()
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES and m not in BEING_REWRITTEN
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}, f"split these by what they do: {long}"
 
@@ -127,8 +119,6 @@ def test_what_crosses_a_module_is_in_its_all():
 def test_no_private_name_crosses_a_module():
     crossings = []
     for module, path in MODULES.items():
-        if module in BEING_REWRITTEN:
-            continue
         for target, names, line in _imports(module):
             crossings += [f"{module}:{line} takes {target}.{n}" for n in names if n.startswith("_")]
         # ``import castline.x as x`` then ``x._private``
@@ -150,7 +140,7 @@ def test_no_private_name_crosses_a_module():
 def _cycle() -> list[str] | None:
     """An import cycle among castline's modules (deferred imports included), or None."""
     graph = {
-        m: {t for t, _, _ in _imports(m) if t != m and t in MODULES and not {m, t} <= BEING_REWRITTEN}
+        m: {t for t, _, _ in _imports(m) if t != m and t in MODULES}
         for m in MODULES
     }
     state: dict[str, int] = {}  # 1: on the current path, 2: done

@@ -65,10 +65,10 @@ def test_numpy_forward_matches_torch(tiny):
     import torch
 
     train, args, _, out = tiny
-    from castline.diarize.turn_model import N_FEATURES, TurnModel, featurize, scalar_features
+    from castline.diarize.turn_model import N_FEATURES, N_SCALARS, TurnModel, featurize, scalar_features
 
     net = train.build_model(torch, dim=args.dim, hidden=args.hidden, voice_dim=args.voice_dim,
-                            n_features=N_FEATURES)
+                            n_features=N_FEATURES, n_scalars=N_SCALARS + (2 if args.positions else 0))
     with np.load(out) as data:
         model = TurnModel({k: data[k] for k in data.files})
     # Rebuild the torch net from the exported arrays and compare outputs.
@@ -80,7 +80,7 @@ def test_numpy_forward_matches_torch(tiny):
     with torch.no_grad():
         change, host, voice = net(
             torch.as_tensor(matrix.indices.astype(np.int64)), torch.as_tensor(matrix.indptr[:-1].astype(np.int64)),
-            torch.as_tensor(matrix.data), torch.as_tensor(scalar_features(texts))[None], (1, len(texts)),
+            torch.as_tensor(matrix.data), torch.as_tensor(scalar_features(texts, positions=args.positions))[None], (1, len(texts)),
         )
     ours = model.predict(texts)
     assert np.allclose(ours.change[1:], change[0, 1:].numpy(), atol=1e-4)

@@ -64,7 +64,7 @@ def name_diarized_speakers(
     are in ``fixed`` (recognised from the voice library) keep their names, and
     those names are not given to anyone else.
     """
-    from castline.diarize.text_attribution import discover_names
+    from castline.diarize.names import discover_names
 
     stats = voice_stats(episode)
     voices = [s for s in episode.speakers if s.id in stats and s.id not in fixed]

@@ -72,6 +72,10 @@ class DecoderSettings:
     voice_weight: float = 4.0
     host_weight: float = 0.5
     style_weight: float = 0.3
+    #: pull of "the person just addressed by name takes the floor" (and "nobody addresses themselves")
+    address_weight: float = 0.0
+    #: how far a sentence the structure gives to a guest (``forced`` ``"guest"``) leans off the host
+    guest_weight: float = 0.0
     rounds: int = 2
     #: logistic regression of "this turn's speaker is right" on :func:`turn_features`:
     #: ``(intercept, *coefficients)``; empty: the raw posterior is the confidence
@@ -254,6 +258,32 @@ def _style(bags, state: np.ndarray, k: int, confident: np.ndarray) -> np.ndarray
     return np.clip(out, -3.0, 3.0)
 
 
+def _address_emission(state: np.ndarray, p_change: np.ndarray, k: int,
+                      addressees: Sequence[Sequence[int]] | None,
+                      addressers: Sequence[Sequence[int]] | None) -> np.ndarray:
+    """Per-sentence, per-speaker pull from names addressed (see :func:`decode_speakers`)."""
+    n = len(state)
+    before = addressees or [()] * n
+    own = addressers or [()] * n
+    votes: dict[int, np.ndarray] = {}
+    for i in range(1, n):
+        if state[i] != state[i - 1]:
+            for j in before[i]:
+                votes.setdefault(j, np.zeros(k))[state[i]] += 1.0
+        for j in own[i]:
+            votes.setdefault(j, np.zeros(k))[state[i]] -= 0.5
+    bound = {j: int(np.argmax(v)) for j, v in votes.items() if v.max() > 0}
+    out = np.zeros((n, k))
+    for i in range(n):
+        for j in before[i]:
+            if j in bound:
+                out[i, bound[j]] += p_change[i]
+        for j in own[i]:
+            if j in bound:
+                out[i, bound[j]] -= 0.5
+    return out
+
+
 def decode_speakers(
     prediction: TurnPrediction,
     words: Sequence[int],
@@ -264,6 +294,8 @@ def decode_speakers(
     texts: Sequence[str] | None = None,
     addressed: int = 0,
     announced: int = 0,
+    addressees: Sequence[Sequence[int]] | None = None,
+    addressers: Sequence[Sequence[int]] | None = None,
 ) -> SpeakerPath:
     """Speakers of an episode's sentences from the turn model's ``prediction``.
 
@@ -276,8 +308,10 @@ def decode_speakers(
     speakers
         The number of speakers when known (a hint); estimated otherwise.
     forced
-        ``{sentence index: "host"}``: sentences known to be the host's (the
-        introduction, sponsor reads); they go to the most host-like speaker.
+        ``{sentence index: "host" | "guest"}``: sentences the structure gives
+        a role. ``"host"`` (the introduction, sponsor reads) go to the most
+        host-like speaker; ``"guest"`` ones lean off that speaker by
+        :attr:`DecoderSettings.guest_weight`.
     settings
         Decoder settings; :class:`DecoderSettings` defaults otherwise.
     texts
@@ -285,6 +319,13 @@ def decode_speakers(
     addressed, announced
         How many different people the text addresses by name, and how many the
         intro announces: evidence for the number of speakers.
+    addressees, addressers
+        Per sentence, the people (indices into some list of names) the sentence
+        before it addresses by name, and the people it addresses itself. From
+        the second pass on, each person is bound to the speaker who most often
+        takes the floor right after being addressed; a sentence after a
+        vocative leans to that speaker (as far as a change is likely there),
+        and a sentence never leans to the person it addresses.
     """
     s = settings or DecoderSettings()
     n = len(words)
@@ -352,12 +393,18 @@ def decode_speakers(
         if bags is not None and round_ > 0 and post is not None:
             confident = post[np.arange(n), state] >= 0.8
             emit = emit + s.style_weight * _style(bags, state, k, confident)
+        if round_ > 0 and s.address_weight > 0 and (addressees or addressers):
+            emit = emit + s.address_weight * _address_emission(state, p_change, k, addressees, addressers)
         if forced:
             host_state = int(np.argmax(hostness))
-            for i in forced:
-                if 0 <= i < n:
+            for i, role in forced.items():
+                if not 0 <= i < n:
+                    continue
+                if role == "host":
                     emit[i] = -30.0
                     emit[i, host_state] = 0.0
+                else:
+                    emit[i, host_state] -= s.guest_weight
         state = _viterbi(emit, stay, switch)
         post = _posteriors(emit, stay, switch)
     # Speakers numbered in order of first appearance; empty ones dropped.

@@ -34,6 +34,7 @@ import numpy as np
 
 __all__ = [
     "N_FEATURES",
+    "N_SCALARS",
     "TurnModel",
     "TurnPrediction",
     "featurize",
@@ -45,6 +46,8 @@ __all__ = [
 
 #: Hashing space of the sentence features.
 N_FEATURES = 2**17
+#: Columns of :func:`scalar_features`.
+N_SCALARS = 4
 _TOKEN = re.compile(r"[\w']+|[?!.,;:…\-—]")
 _PUNCT = set("?!.,;:…-—")
 
@@ -86,10 +89,15 @@ def sentence_tokens(text: str) -> list[str]:
     return out
 
 
-def scalar_features(texts: Sequence[str]) -> np.ndarray:
-    """Per-sentence numbers: log length, question, short, lower-case start, position in the episode."""
-    n = len(texts)
-    rows = np.zeros((n, 6), dtype=np.float32)
+def scalar_features(texts: Sequence[str], *, positions: bool = False) -> np.ndarray:
+    """Per-sentence numbers: log length, question, short, lower-case start.
+
+    ``positions`` adds two columns, the place in the episode (0..1) and
+    ``1 / (1 + index)``. A model trained with them reads a short excerpt as an
+    episode's opening, where the host talks; the shipped model says whether it
+    uses them by the width of its input layer.
+    """
+    rows = np.zeros((len(texts), N_SCALARS + (2 if positions else 0)), dtype=np.float32)
     for i, text in enumerate(texts):
         words = len(text.split())
         stripped = text.strip()
@@ -97,8 +105,9 @@ def scalar_features(texts: Sequence[str]) -> np.ndarray:
         rows[i, 1] = 1.0 if stripped.endswith("?") else 0.0
         rows[i, 2] = 1.0 if words <= 3 else 0.0
         rows[i, 3] = 1.0 if stripped[:1].islower() else 0.0
-        rows[i, 4] = i / max(n - 1, 1)
-        rows[i, 5] = 1.0 / (1.0 + i)
+        if positions:
+            rows[i, 4] = i / max(len(texts) - 1, 1)
+            rows[i, 5] = 1.0 / (1.0 + i)
     return rows
 
 
@@ -198,7 +207,8 @@ class TurnModel:
             return TurnPrediction(empty, empty, np.zeros((0, self.w["voice_w"].shape[0]), np.float32))
         w = self.w
         bag = featurize(texts, self.vocabulary) @ w["embed"]
-        x = np.tanh(np.hstack([bag, scalar_features(texts)]) @ w["proj_w"].T + w["proj_b"])
+        scalars = scalar_features(texts, positions=w["proj_w"].shape[1] == bag.shape[1] + N_SCALARS + 2)
+        x = np.tanh(np.hstack([bag, scalars]) @ w["proj_w"].T + w["proj_b"])
         h = np.hstack([self._gru(x, "fw", False), self._gru(x, "bw", True)])
         pair = np.hstack([np.vstack([np.zeros((1, h.shape[1]), np.float32), h[:-1]]), h])
         hidden = np.tanh(pair @ w["change_w1"].T + w["change_b1"])
