@@ -4,12 +4,14 @@
 the committed JSON Schema), ``transcript.md``, ``transcript.srt``,
 ``transcript.vtt``, ``verbatim.md``, ``edits.md``, ``chapters.json``
 (Podcasting 2.0), ``show-notes.md``, ``highlights.md``, ``report.html`` (the episode at a
-glance, with audio players) and, for audio,
-``diarization.rttm``.
+glance, with audio players), for audio ``diarization.rttm``, and ``publish/``
+(:mod:`castline.export.publish`): Podcasting 2.0 transcripts and RSS item, editor
+timelines and marker files, listed in ``episode.json`` as ``metadata["publish"]``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from castline.export.chapters import podcast_chapters
@@ -21,6 +23,7 @@ from castline.export.markdown import (
     transcript_markdown,
     verbatim_markdown,
 )
+from castline.export.publish import publish_package
 from castline.export.report import episode_report_html
 from castline.export.subtitles import caption_cues, transcript_srt, transcript_vtt
 from castline.model import Episode
@@ -42,6 +45,9 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    published, listing = publish_package(episode)
+    # episode.json and the report list the publish/ files; the caller's episode is left as it was.
+    episode = dataclasses.replace(episode, metadata={**episode.metadata, "publish": listing})
     cues = caption_cues(episode)  # shared by the SRT and the VTT
     texts = {
         "transcript.md": transcript_markdown(episode),
@@ -58,9 +64,11 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
         from castline.diarize.audio import to_rttm
 
         texts["diarization.rttm"] = to_rttm([tuple(s) for s in episode.metadata["diarization"]], episode.slug)
+    texts.update(published)
     paths = {"episode.json": write_episode_json(episode, out / "episode.json")}
     for name, text in texts.items():
         path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, text if text.endswith("\n") else text + "\n")
         paths[name] = path
     return paths

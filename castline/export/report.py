@@ -87,7 +87,8 @@ _TEMPLATE = """<!DOCTYPE html>
 {% if times_estimated %}<p class="note">Times are estimated from a speaking rate: the input carried none.</p>
 {% endif %}
 <nav class="toc"><a href="#chapters">Chapters</a><a href="#clips">Clips</a><a href="#previews">Previews</a>
-<a href="#highlights">Posts</a><a href="#transcript">Transcript</a></nav>
+<a href="#highlights">Posts</a>{% if publish %}<a href="#publish">Publish</a>{% endif %}
+<a href="#transcript">Transcript</a></nav>
 </header>
 
 <section id="chapters">
@@ -130,6 +131,19 @@ _TEMPLATE = """<!DOCTYPE html>
 <span class="stamp">({{ h.stamp }} · {{ h.weighted_length }}/280)</span></li>
 {% endfor %}</ul>{% else %}<p class="meta">No posts.</p>{% endif %}
 </section>
+
+{% if publish %}<section id="publish">
+<h2>Publish</h2>
+<ul class="files">
+{% for f in publish %}<li><a href="{{ f.path }}">{{ f.path }}</a> – {{ f.what }}</li>
+{% endfor %}</ul>
+{% if soundbites %}<p><strong>Soundbites</strong></p>
+<ul class="soundbites">{% for b in soundbites %}<li>{{ b.kind }} {{ b.number }}: <time>{{ b.stamp }}</time>
+ · {{ b.duration }} s{% if b.adjusted %} <span class="meta">({{ b.adjusted }})</span>{% endif %}</li>
+{% endfor %}</ul>{% endif %}
+{% for note in publish_notes %}<p class="note">{{ note }}</p>
+{% endfor %}</section>
+{% endif %}
 
 <section id="transcript">
 <h2>Transcript</h2>
@@ -206,8 +220,9 @@ def episode_report_html(episode: Episode) -> str:
     player when ``clip.audio`` is set); previews (with players when
     ``preview.audio`` is set); posts; and the readable transcript with a
     ``Name HH:MM:SS`` header per turn, sponsor reads set apart and
-    low-confidence speaker attributions marked. Audio ``src`` paths are used as
-    given: relative to the folder the report is written to.
+    low-confidence speaker attributions marked; when ``metadata["publish"]`` lists
+    them, the ``publish/`` files (linked) and the soundbites. Audio ``src`` and file
+    paths are used as given: relative to the folder the report is written to.
     """
     from markupsafe import Markup
 
@@ -239,6 +254,7 @@ def episode_report_html(episode: Episode) -> str:
     elif pending:
         blocks.append(_Block(0, "", "", [], False, False, False, "", chapters=pending))
     end = max([episode.duration or 0.0, *(t.end for _, t in visible)])
+    publish = episode.metadata.get("publish") or {}
     context = {
         "language": episode.language or "en",
         "title": episode.title,
@@ -276,5 +292,11 @@ def episode_report_html(episode: Episode) -> str:
             for h in episode.highlights
         ],
         "transcript": blocks,
+        "publish": [{"path": path, "what": what} for path, what in publish.get("files", {}).items()],
+        "soundbites": [
+            {**b, "adjusted": b.get("adjusted", ""), "stamp": format_timestamp(b.get("startTime", 0.0))}
+            for b in publish.get("soundbites", [])
+        ],
+        "publish_notes": publish.get("notes", []),
     }
     return _template().render(**context)
