@@ -476,6 +476,9 @@ def _clean_cut_episode() -> Episode:
                                     source="/audio/cut.wav", speakers=[Speaker("S1", "Ada", "guest")],
                                     turns=[turn]))  # fmt: skip
     episode.clips = [Clip(0.0, 4.6, "All of it", episode.turns[0].text, 1.0)]
+    # Two previews over the same words: their cuts are the clip's, and the clean-cut track
+    # (clip, preview, preview, a second of gap between) runs past the episode's end.
+    episode.previews = [Preview(episode.turns[0].text, "S1", 0.0, 4.6, 0) for _ in range(2)]
     episode.chapters = [Chapter(0.0, "Only")]
     episode.metadata["process"] = {"clean_cut": True}
     return episode
@@ -500,17 +503,18 @@ def test_clean_cut_edits_show_their_cuts(tmp_path):
     (track,) = [t for t in timeline.tracks if t.name == "Clean cut"]
     spans = [(_ms(c.source_range.start_time.to_seconds()), _ms(c.source_range.end_time_exclusive().to_seconds()))
              for c in track.find_clips()]  # fmt: skip
-    assert spans == [(_ms(a), _ms(b)) for a, b in kept]
+    assert spans == [(_ms(a), _ms(b)) for a, b in kept] * 3  # the clip's, then the previews'
+    assert track.duration().to_seconds() > episode_end(episode)
     # FCPXML carries both tracks and the cut markers; the EDL, one track, still has the cut locators.
     fcpx = otio.adapters.read_from_file(str(tmp_path / "publish/timeline.fcpxml"))
-    assert len(list(fcpx.find_clips())) == 1 + len(kept)
+    assert len(list(fcpx.find_clips())) == 1 + 3 * len(kept)
     edl = otio.adapters.read_from_file(str(tmp_path / "publish/timeline.edl"), rate=FPS)
     (edl_clip,) = list(edl.find_clips())
     assert sum(m.name.startswith("CUT") for m in edl_clip.markers) == len(cuts)
     labels = (tmp_path / "publish/audacity-labels.txt").read_text(encoding="utf-8")
     assert labels.count("\tCut: ") == len(cuts)
     listing = json.loads((tmp_path / "episode.json").read_text(encoding="utf-8"))["metadata"]["publish"]
-    assert listing["clean_cut"] is True
+    assert listing["clean_cut"] is True and listing["notes"] == []
 
 
 def test_without_the_clean_cut_option_there_are_no_cuts(tmp_path):
@@ -520,3 +524,20 @@ def test_without_the_clean_cut_option_there_are_no_cuts(tmp_path):
     timeline = otio.adapters.read_from_file(str(tmp_path / "publish/timeline.otio"))
     assert [t.name for t in timeline.tracks] == ["Episode"]
     assert all(m.metadata["castline"]["kind"] != "cut" for m in _episode_clip(timeline).markers)
+
+
+def test_the_environment_can_say_where_episodes_are_served(tmp_path, monkeypatch):
+    from castline.export.publish import publish_base_url
+
+    episode = _talk()
+    monkeypatch.setenv("CASTLINE_PUBLISH_URL", "https://cdn.example.org/episodes/{slug}/files")
+    assert publish_base_url(episode) == "https://cdn.example.org/episodes/talk/files"
+    monkeypatch.setenv("CASTLINE_PUBLISH_URL", "https://cdn.example.org/episodes/")
+    assert publish_base_url(episode) == "https://cdn.example.org/episodes/talk"
+    write_outputs(episode, tmp_path)
+    item = ET.parse(tmp_path / "publish/rss-item.xml").getroot()
+    assert item.find(f"{P}chapters").get("url") == "https://cdn.example.org/episodes/talk/chapters.json"
+    listing = json.loads((tmp_path / "episode.json").read_text(encoding="utf-8"))["metadata"]["publish"]
+    assert listing["base_url"] == "https://cdn.example.org/episodes/talk"
+    monkeypatch.delenv("CASTLINE_PUBLISH_URL")
+    assert publish_base_url(episode) is None

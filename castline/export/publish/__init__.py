@@ -15,6 +15,7 @@ folder) and the listing that ``episode.json`` (``metadata["publish"]``) and
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from castline.export.publish.markers import (
@@ -43,9 +44,22 @@ PUBLISH_FILES = {
 
 
 def publish_base_url(episode: Episode) -> str | None:
-    """The public URL of the episode folder: ``metadata["publish_url"]``, else None (relative URLs)."""
+    """The public URL of the episode folder, or None (then URLs are relative file names).
+
+    ``metadata["publish_url"]`` when set, else ``$CASTLINE_PUBLISH_URL``: the URL the
+    output folders are served from, with ``{slug}`` where the episode's folder name goes
+    (without it, the slug is appended as a folder:
+    ``https://cdn.example.org/episodes`` -> ``https://cdn.example.org/episodes/<slug>``).
+    """
     url = str(episode.metadata.get("publish_url") or "").strip()
-    return url or None
+    if url:
+        return url
+    template = os.environ.get("CASTLINE_PUBLISH_URL", "").strip()
+    if not template:
+        return None
+    if "{slug}" in template:
+        return template.replace("{slug}", episode.slug)
+    return f"{template.rstrip('/')}/{episode.slug}"
 
 
 def publish_package(episode: Episode) -> tuple[dict[str, str], dict[str, Any]]:

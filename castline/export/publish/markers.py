@@ -103,7 +103,7 @@ def _removed_text(episode: Episode, start: float, end: float) -> str:
         if not turn.words or turn.end < start or turn.start > end:
             continue
         gone = removed_words(turn, [e for e in episode.edits if e.turn == index])
-        said += [w.text.strip() for i, w in enumerate(turn.words)
+        said += [w.text.strip().strip(",.;:!?") for i, w in enumerate(turn.words)
                  if i in gone and w.start >= start - _SLACK and w.end <= end + _SLACK]  # fmt: skip
     return ", ".join(s for s in said if s) or f"pause {end - start:.1f} s"
 

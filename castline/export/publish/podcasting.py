@@ -9,11 +9,11 @@
   on the timed caption files), ``podcast:chapters``, ``podcast:person`` for each named
   speaker and ``podcast:soundbite`` for each clip and preview.
 
-URLs: ``episode.metadata["publish_url"]`` (the public URL of the episode folder) is the
-base when set; castline has no other source for one (show profiles and feeds carry no
-hosting URL), so by default every ``url`` is a file name relative to the episode folder
-(``transcript.srt``, ``publish/transcript.json``, ``chapters.json``) for the host to
-rewrite.
+URLs: castline knows no hosting URL of its own (show profiles and feeds carry none), so
+by default every ``url`` is a file name relative to the episode folder (``transcript.srt``,
+``publish/transcript.json``, ``chapters.json``) for the host to rewrite; given the folder's
+public URL (:func:`castline.export.publish.publish_base_url`: ``metadata["publish_url"]``
+or ``$CASTLINE_PUBLISH_URL``) they are absolute.
 
 Soundbites (:func:`soundbites`): the namespace recommends 15-120 s. A clip (30 s - 3 min)
 longer than 120 s is trimmed to its last sentence that ends by 120 s (at 120 s when none

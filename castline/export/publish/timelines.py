@@ -135,7 +135,10 @@ def build_timeline(
 
     if layout == "fcpx":
         storyline = otio.schema.Track(name="Storyline", kind=otio.schema.TrackKind.Video)
-        storyline.append(otio.schema.Gap(source_range=_range(0.0, total, rate)))
+        # Every connected clip needs the storyline under it: the clean-cut track (clips and
+        # previews one after another) can outrun the episode.
+        length = max(total, clean.duration().to_seconds() if clean is not None else 0.0)
+        storyline.append(otio.schema.Gap(source_range=_range(0.0, length, rate)))
         timeline.tracks.append(storyline)
     timeline.tracks.append(main)
     if clean is not None:
