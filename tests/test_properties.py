@@ -56,9 +56,6 @@ WORDS = ["the", "and", "so", "um", "uh", "like", "you", "know", "model", "data",
          "basically", "right", "code", "scaling", "I'm", "don't", "we're", "rock'n'roll"]
 PUNCT = [".", ",", "?", "!", "...", "…", " —", " -", ";", ":", "\"", "'", "(", ")", "[", "]"]
 
-#: Characters that crash a stage today (tests below hold the bug; take them out once fixed).
-KNOWN_BAD = "{}"
-
 token = st.one_of(
     st.sampled_from(WORDS),
     st.sampled_from(WORDS),
@@ -68,10 +65,10 @@ token = st.one_of(
     st.sampled_from(RTL),
     st.sampled_from(UNITS),
     st.sampled_from(PUNCT),
-    # any Unicode but surrogates, control characters (line breaks would start a new cue or
-    # label, and a file full of controls is "binary data"), and braces until the known bug
-    # below is fixed; a few controls and invisible marks come on their own
-    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029" + KNOWN_BAD),
+    # any Unicode but surrogates and control characters (line breaks would start a new cue or
+    # label, and a file full of controls is "binary data"); a few controls and invisible
+    # marks come on their own
+    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029"),
             min_size=1, max_size=8),
     st.sampled_from(["\t", "\x07", "\x1b[0m", "\u200b", "\u00ad", "\ufeff", "\u202e"]),
 )
@@ -308,11 +305,9 @@ def test_stages_on_edge_episodes(turns) -> None:
     _run_stages(_episode(turns, seconds_per_turn=3000.0 if len(turns) == 1 else 5.0))
 
 
-# -- known bugs, left to their modules' owners ---------------------------------------------
+# -- braces in a clip's quote (add_threads once passed quote text through str.format) -------
 
 
-@pytest.mark.xfail(strict=True, reason="castline/highlights/posts.py add_threads formats quote text with "
-                   "str.format: a quote holding '{' or '}' raises ValueError/KeyError/IndexError")
 @pytest.mark.parametrize("quote", ["the 0{ so", "A set literal like {1, 2} is the first thing people learn.",
                                    "An empty dict is {} in Python."])
 def test_braces_in_a_clip_quote(quote: str) -> None:

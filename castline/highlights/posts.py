@@ -206,6 +206,11 @@ def _takeaway(feats: PassageFeatures) -> bool:
     return bool(feats.claims or feats.contrarian) and not feats.story
 
 
+def _marked(post: str, i: int, n: int) -> str:
+    """``post`` with its thread mark, ``"… (2/4)"``: plain concatenation, so braces in it stay as they are."""
+    return f"{post} ({i}/{n})"
+
+
 def add_threads(episode: Episode) -> None:
     """Give every clip in ``episode.clips`` a 3-4 post thread, each post marked ``(i/n)``.
 
@@ -226,12 +231,14 @@ def add_threads(episode: Episode) -> None:
             if all(clip.start - 0.05 <= t <= clip.end + 0.05 for t in (c.start, c.end))
         ]
         quotes.sort(key=lambda c: -c.score)
-        drafts: list[str] = []  # posts 2 and 3 with "{mark}" placeholders
+        # Posts 2 to n without their "(i/n)" mark, which _marked appends once n is known.
+        # Quote text goes in as data, never as a format string: a quote may hold "{1, 2}".
+        drafts: list[str] = []
         used: set[int] = set()
         for cand in quotes:
             name = episode.speaker_name(episode.turns[cand.turn].speaker)
-            post = f"“{post_quote(cand.text)}” — {name} {{mark}}"
-            if tweet_valid(post.format(mark="(9/9)")):
+            post = f"“{post_quote(cand.text)}” — {name}"
+            if tweet_valid(_marked(post, 9, 9)):
                 drafts.append(post)
                 used.update(cand.units)
                 break
@@ -246,18 +253,18 @@ def add_threads(episode: Episode) -> None:
         ]
         claims.sort(key=lambda c: -passage_features(c[1]).score())
         for _u, sentence in claims:
-            post = f"The takeaway: “{post_quote(sentence)}” {{mark}}"
-            if tweet_valid(post.format(mark="(9/9)")):
+            post = f"The takeaway: “{post_quote(sentence)}”"
+            if tweet_valid(_marked(post, 9, 9)):
                 drafts.append(post)
                 break
         listen = f"Listen from {format_timestamp(clip.start)} in “{episode.title}”"
         if where != episode.title:
             listen += f" on {where}"
-        listen += f". {link} {{mark}}" if link else ". {mark}"
-        if not tweet_valid(listen.format(mark="(9/9)")):
-            listen = f"Listen from {format_timestamp(clip.start)}. {{mark}}"
+        listen += f". {link}" if link else "."
+        if not tweet_valid(_marked(listen, 9, 9)):
+            listen = f"Listen from {format_timestamp(clip.start)}."
         drafts.append(listen)
         n = 1 + len(drafts)
         thread = [_hook(episode, clip, cunits, f"(1/{n})")]
-        thread += [d.format(mark=f"({i}/{n})") for i, d in enumerate(drafts, start=2)]
+        thread += [_marked(d, i, n) for i, d in enumerate(drafts, start=2)]
         clip.thread = thread
