@@ -26,7 +26,8 @@ def _preamble(episode: Episode, kind: str) -> list[str]:
     facts = [kind]
     if episode.show:
         facts.append(episode.show)
-    named = [s.name for s in episode.speakers]
+    # Roles in the list so that castline can read its own transcript back (ingest).
+    named = [f"{s.name} ({s.role})" if s.role in ("host", "guest") else s.name for s in episode.speakers]
     if named:
         facts.append(", ".join(named))
     if episode.duration:
@@ -55,12 +56,12 @@ def structure_labels(turn: Turn) -> list[str]:
 
 def _turn_block(episode: Episode, turn: Turn, body: str) -> list[str]:
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
-    if "ad" in turn.tags:
-        quoted = [f"> {p}" for p in paragraphs]
-        return [f"> **Sponsor read** — {_header(episode, turn)}", ">", *_interleave(quoted, ">"), ""]
     header = _header(episode, turn)
     for label in structure_labels(turn):
         header += f" · {label}"
+    if "ad" in turn.tags:
+        quoted = [f"> {p}" for p in paragraphs]
+        return [f"> **Sponsor read** — {header}", ">", *_interleave(quoted, ">"), ""]
     return [header, *_interleave(paragraphs, ""), ""]
 
 

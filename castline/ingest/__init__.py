@@ -3,7 +3,8 @@
 Formats (see :data:`FORMATS`): ``asr_text`` (raw ASR text, one chunk per line),
 ``name_colon`` (``Name: text``), ``name_time_blocks`` (``Name HH:MM:SS`` headers over
 paragraphs), ``srt``, ``vtt``, ``whisper_json`` (whisperX / faster-whisper segments) and
-``show_page`` (a listing of several episode texts). Each lives in its own module.
+``show_page`` (a listing of several episode texts) and ``castline_markdown`` (castline's
+own ``transcript.md``, edited by a producer and processed again). Each lives in its own module.
 :func:`is_audio_path` (:mod:`castline.ingest.inputs`) tells audio and video, which take
 the speech path (:mod:`castline.speech`), from the text this package reads.
 

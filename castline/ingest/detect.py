@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from castline.ingest.castline_markdown import looks_like_castline_markdown
 from castline.ingest.labelled import scan_lines
 from castline.ingest.show_page import looks_like_show_page
 from castline.ingest.whisper_json import looks_like_whisper_json
@@ -19,6 +20,7 @@ FORMATS = (
     "vtt",
     "whisper_json",
     "show_page",
+    "castline_markdown",
 )
 
 _CUE_TIMING = re.compile(
@@ -31,7 +33,8 @@ _SRT_BLOCK = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[.,]\d{1,3}\s*-->", 
 def detect_format(text: str, suffix: str = "") -> str:
     """Name the transcript format of decoded ``text`` (one of :data:`FORMATS`).
 
-    Content decides (JSON segments, WebVTT header, SRT cue blocks, URL-led episode
+    Content decides (JSON segments, WebVTT header, castline's own ``transcript.md``
+    (its preamble or its decorated headers), SRT cue blocks, URL-led episode
     listings, ``Name HH:MM:SS`` headers, repeated ``Name:`` labels); ``suffix``
     (``.srt``, ``.vtt``, ``.json``) breaks ties for content that could be either.
     Anything else with words is ``asr_text``. Raises ``ValueError`` for a ``.json``
@@ -45,6 +48,8 @@ def detect_format(text: str, suffix: str = "") -> str:
         raise ValueError("not a whisper-style JSON transcript (no segment list with text)")
     if stripped.startswith("WEBVTT"):
         return "vtt"
+    if looks_like_castline_markdown(text):
+        return "castline_markdown"
     cue_timings = len(_CUE_TIMING.findall(text))
     if cue_timings:
         if _SRT_BLOCK.search(text) or suffix == ".srt":

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from castline.ingest.asr_text import read_asr_text
+from castline.ingest.castline_markdown import read_castline_markdown
 from castline.ingest.common import DraftTurn, SpeakerRegistry, build_episode, readable_title
 from castline.ingest.decode import decode_with_encoding
 from castline.ingest.detect import detect_format
@@ -74,6 +75,8 @@ def read_text(
     metadata: dict[str, Any] = {"encoding": encoding}
     if source_format == "show_page":
         return _read_show_page(text, path, title, common, metadata)
+    if source_format == "castline_markdown":
+        return [_read_castline_markdown(text, path, title, common, metadata)]
 
     file_title: str | None = None
     language = "en"
@@ -111,6 +114,44 @@ def read_text(
         **common,
     )
     return [episode]
+
+
+def _read_castline_markdown(
+    text: str, path: Path, title: str | None, common: dict[str, Any], metadata: dict[str, Any]
+) -> Episode:
+    """castline's own transcript read back: its speakers, roles, tags, confidences and times."""
+    found = read_castline_markdown(text)
+    drafts = [d for d in found.drafts if d.text.strip()]
+    if not drafts:
+        raise IngestError(path, "no spoken text found in castline_markdown input")
+    last = drafts[-1]
+    if found.duration is not None and last.start is not None and found.duration > last.start:
+        last.end = found.duration
+    registry = SpeakerRegistry()
+    used = {SpeakerRegistry.key(d.speaker) for d in drafts if d.speaker}
+    # The preamble's speakers first, in its order, so ids follow the run that wrote the file;
+    # a name no header uses any more (a producer renamed every turn) is dropped.
+    for name, role in found.roles.items():
+        if SpeakerRegistry.key(name) in used:
+            registry.id_for(name, role=role)
+    notes = []
+    if found.times_estimated:
+        notes.append(
+            "Times are those of the transcript read, which estimated them from a speaking rate."
+        )
+    episode = build_episode(
+        drafts=drafts,
+        title=title or found.title or readable_title(path.name.split(".")[0] or path.stem),
+        registry=registry,
+        show=found.show,
+        metadata={**metadata, "format_details": found.details},
+        notes=notes,
+        **common,
+    )
+    for turn, draft in zip(episode.turns, drafts, strict=True):
+        turn.tags = list(draft.meta.get("tags", []))
+    episode.times_estimated = episode.times_estimated or found.times_estimated
+    return episode
 
 
 def _read_show_page(
