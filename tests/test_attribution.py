@@ -188,6 +188,19 @@ def test_labelled_roles_from_fuzzy_hint():
     assert [s.name for s in episode.speakers[:2]] == ["Dwarkesh Patel", "Casey Handmer"]
 
 
+def test_labelled_roles_given_are_kept_when_one_speaker_has_none():
+    episode = labelled_episode()
+    episode.speakers[0].role = "host"
+    episode.speakers[1].role = "guest"
+    episode.speakers.append(Speaker("S3", "Keith Duggar"))
+    episode.turns[3].speaker = "S3"  # a producer typed a new name into one header
+    attribute_speakers(episode)
+    roles = {s.name: s.role for s in episode.speakers}
+    assert roles["Dwarkesh Patel"] == "host"
+    assert roles["Casey Handmer"] == "guest"
+    assert roles["Keith Duggar"] == "guest"
+
+
 # -- the MLST seed -------------------------------------------------------------------
 
 
