@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from castline.diarize import attribute_speakers  # noqa: E402
 from castline.diarize.evaluate import (  # noqa: E402
+    asr_episode,
     change_f1,
     episode_word_labels,
     majority_baseline,
@@ -151,33 +152,6 @@ def build_mlst_devset() -> Path:
     path = DEVSET / "mlst-opening.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def asr_episode(data: dict, *, line_words: int = 45) -> tuple[Episode, list[str], list[str]]:
-    """An unlabelled episode of ~``line_words``-word lines, plus per-word truth."""
-    roles = {s["name"]: s["role"] for s in data["speakers"]}
-    words: list[str] = []
-    labels: list[str] = []
-    for turn in data["turns"]:
-        for word in turn["text"].split():
-            words.append(word)
-            labels.append(turn["speaker"])
-    turns = []
-    clock = 0.0
-    # Vary the line length a little, as ASR chunking does.
-    sizes = [line_words - 8, line_words + 5, line_words, line_words + 9, line_words - 4]
-    i = 0
-    k = 0
-    while i < len(words):
-        size = sizes[k % len(sizes)]
-        chunk = " ".join(words[i : i + size])
-        duration = len(chunk.split()) / SPEAKING_RATE_WPS
-        turns.append(Turn(None, clock, clock + duration, chunk, chunk))
-        clock += duration
-        i += size
-        k += 1
-    episode = Episode(title=data["name"], slug=data["name"], turns=turns, times_estimated=True)
-    return episode, labels, [roles[s] for s in labels]
 
 
 def score_row(name: str, style: str, ref: list, ref_roles: list, hyp: list, hyp_roles: list,

@@ -4,8 +4,9 @@
 shows of ``thechangelog/transcripts`` (CC BY-SA 4.0, see ``bench/CORPUS.md``):
 two one-to-one interviews (Founders Talk), co-hosts (Brain Science) and two
 panels (JS Party). Each is stripped of its labels and re-wrapped into
-45-word ASR-like lines that ignore turn boundaries, as ``bench/speakers.py``
-does, then attributed and scored per word against the human labels.
+45-word ASR-like lines that ignore turn boundaries
+(:func:`castline.diarize.evaluate.asr_episode`, as ``bench/speakers.py``
+does), then attributed and scored per word against the human labels.
 
 Floors sit a little below what the shipped model measures here (see the
 figures in each test) so that a regression fails; the figures across 60
@@ -14,15 +15,14 @@ test-show episodes are in ``bench/CORPUS.md``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from castline.diarize import attribute_speakers
 from castline.diarize.evaluate import (
+    asr_episode,
     change_f1,
     episode_word_labels,
     majority_baseline,
@@ -35,20 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SLICE = ROOT / "tests" / "fixtures" / "changelog" / "test-slice.jsonl"
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_speakers", ROOT / "bench" / "speakers.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_speakers", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 DIALOGUES = {d["name"]: d for d in map(json.loads, SLICE.read_text(encoding="utf-8").splitlines())}
 
 
 def _attributed(name: str, *, hint: bool):
     data = DIALOGUES[name]
-    episode, ref, ref_roles = _bench().asr_episode(data)
+    episode, ref, ref_roles = asr_episode(data)
     speakers = [Speaker(f"S{i + 1}", s["name"], s["role"]) for i, s in enumerate(data["speakers"])]
     attribute_speakers(episode, speakers=speakers if hint else None)
     hyp, hyp_roles = episode_word_labels(episode)

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from castline.model import Episode
+from castline.model import Episode, Turn
+from castline.text import SPEAKING_RATE_WPS
 
 __all__ = [
     "ChangeScore",
+    "asr_episode",
     "change_f1",
     "change_points",
     "episode_word_labels",
@@ -145,3 +147,36 @@ def _check(reference: Sequence, hypothesis: Sequence) -> None:
             f"reference has {len(reference)} words but hypothesis has {len(hypothesis)}; "
             "attribution must keep every word"
         )
+
+
+def asr_episode(data: dict, *, line_words: int = 45) -> tuple[Episode, list[str], list[str]]:
+    """A labelled dialogue as an ASR would give it, plus per-word truth.
+
+    ``data`` is a dev-set dialogue (``{"speakers": [{"name", "role"}], "turns":
+    [{"speaker", "text"}]}``); its words are re-wrapped into unlabelled lines of
+    about ``line_words`` words that ignore turn boundaries, timed at the house
+    speaking rate. Returns the episode, each word's true speaker and role.
+    """
+    roles = {s["name"]: s["role"] for s in data["speakers"]}
+    words: list[str] = []
+    labels: list[str] = []
+    for turn in data["turns"]:
+        for word in turn["text"].split():
+            words.append(word)
+            labels.append(turn["speaker"])
+    turns = []
+    clock = 0.0
+    # Vary the line length a little, as ASR chunking does.
+    sizes = [line_words - 8, line_words + 5, line_words, line_words + 9, line_words - 4]
+    i = 0
+    k = 0
+    while i < len(words):
+        size = sizes[k % len(sizes)]
+        chunk = " ".join(words[i : i + size])
+        duration = len(chunk.split()) / SPEAKING_RATE_WPS
+        turns.append(Turn(None, clock, clock + duration, chunk, chunk))
+        clock += duration
+        i += size
+        k += 1
+    episode = Episode(title=data["name"], slug=data["name"], turns=turns, times_estimated=True)
+    return episode, labels, [roles[s] for s in labels]
