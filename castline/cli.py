@@ -360,9 +360,11 @@ def _precheck(input_path: Path) -> None:
 
 
 def _reason(exc: BaseException, input_path: Path) -> str:
+    """One line for a failure: typed errors already name the input (and the stage), so as they are."""
     from castline.ingest import IngestError
+    from castline.pipeline import StageError
 
-    if isinstance(exc, IngestError):
+    if isinstance(exc, (IngestError, StageError)):
         return str(exc)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{input_path.name}: {type(exc).__name__}: {text}"
