@@ -246,6 +246,23 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char in "'’-"
 
 
+def _keeps_word_whole(original: str, replacement: str, cut: int, rcut: int, *, kept_before: bool) -> bool:
+    """True when trimming at ``cut``/``rcut`` would leave part of a word unchanged and part edited.
+
+    ``kept_before``: the unchanged part is before the cut (a common prefix), else after it
+    (a common suffix). A cut between a word and whitespace in both strings splits nothing:
+    a paragraph break is recorded as " " -> "\n\n", not "We" -> "We".
+    """
+    kept = original[cut - 1] if kept_before else original[cut]
+    if not _word_char(kept):
+        return False
+    if kept_before:
+        edge = original[cut : cut + 1], replacement[rcut : rcut + 1]
+    else:
+        edge = original[cut - 1 : cut], replacement[rcut - 1 : rcut]
+    return not (edge[0].isspace() and edge[1].isspace())
+
+
 def render(turn: Turn, units: list[Unit], turn_index: int) -> tuple[str, list[Edit]]:
     """Rebuild the turn's text from the unit decisions and derive its edits."""
     verbatim = turn.verbatim
@@ -296,12 +313,18 @@ def render(turn: Turn, units: list[Unit], turn_index: int) -> tuple[str, list[Ed
         ):
             suffix += 1
         # ...but never inside a word: "DeepSeq" -> "DeepSeek" is the record, not "q" -> "ek".
-        while prefix > 0 and _word_char(original[prefix - 1]):
+        # A cut at a word's edge is fine: a paragraph break is " " -> "\n\n", not "We" -> "We".
+        while prefix > 0 and _keeps_word_whole(original, replacement, prefix, prefix, kept_before=True):
             prefix -= 1
-        while suffix > 0 and _word_char(original[len(original) - suffix]):
+        while suffix > 0 and _keeps_word_whole(
+            original, replacement, len(original) - suffix, len(replacement) - suffix, kept_before=False
+        ):
             suffix -= 1
         start, end = start + prefix, end - suffix
         replacement = replacement[prefix : len(replacement) - suffix]
+        if verbatim[start:end] == replacement:
+            run.clear()  # pieces that undo each other change nothing: no edit on record
+            return
         edits.append(
             Edit(
                 kind=run[0][3] or "whitespace",
