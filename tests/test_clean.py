@@ -193,7 +193,9 @@ def test_non_english_episode_gets_only_language_neutral_edits() -> None:
     assert {e.kind for e in ep.edits} == {"whitespace", "glossary"}
 
 
-def test_markers_in_a_chunk_that_lost_its_punctuation() -> None:
+def test_markers_in_a_chunk_that_lost_its_punctuation(monkeypatch) -> None:
+    # the rules alone (the learned punctuation is tested in tests/test_punctuation.py)
+    monkeypatch.setenv("CASTLINE_PUNCTUATION_MODEL", "/nonexistent/punctuation_model.npz")
     chunk = (
         "it changed quite dramatically over the years you know so we moved everything to the "
         "cloud and it was fine i mean we had no choice at all and if you know the system you "
@@ -290,7 +292,9 @@ def test_long_turn_gets_paragraphs_at_sentence_boundaries() -> None:
     assert_invariant(ep)
 
 
-def test_unpunctuated_chunk_gets_sentences() -> None:
+def test_unpunctuated_chunk_gets_sentences(monkeypatch) -> None:
+    # the rules alone (the learned punctuation is tested in tests/test_punctuation.py)
+    monkeypatch.setenv("CASTLINE_PUNCTUATION_MODEL", "/nonexistent/punctuation_model.npz")
     chunk = (
         "and i think diffusion is one other field of it but we've done a lot of work in our "
         "industry to make the ones we have really efficient and so to shift over from one to "
@@ -311,7 +315,8 @@ def test_continuation_chunks_are_not_broken_with_periods() -> None:
     assert ep.turns[1].text == "store and bought milk."
     # a comma or an open word at a chunk's end carries on, whatever the next capital
     ep = clean_episode(episode("But at the end of the day,", "I am still here and it's", "Fine"))
-    assert [t.text for t in ep.turns] == ["But at the end of the day,", "I am still here and it's", "Fine."]
+    # (the learned punctuation puts the comma a writer would before "and it's")
+    assert [t.text for t in ep.turns] == ["But at the end of the day,", "I am still here, and it's", "Fine."]
     # a capitalised everyday word after an unpunctuated chunk starts a new sentence
     ep = clean_episode(episode("there is the foundation model", "And then there is the rest"))
     assert [t.text for t in ep.turns] == [

@@ -7,7 +7,8 @@
 
 Passes, in order, over each turn's word units: fillers, discourse markers,
 false starts, repeats (then punctuation/capitals around what was removed),
-glossary repairs, run-on sentence breaks, final period, sentence case,
+glossary repairs, learned punctuation and case where the ASR gave none
+(:mod:`castline.clean.punctuation`), run-on sentence breaks, final period, sentence case,
 paragraphs; whitespace is normalised when the text is rendered. Reverting is
 reading ``Turn.verbatim``.
 """
@@ -36,6 +37,11 @@ from castline.clean.glossary import (
     suggest_glossary,
 )
 from castline.clean.paragraphs import mark_heading_lines, mark_paragraphs
+from castline.clean.punctuation import (
+    mark_restored_punctuation,
+    plan_bare_chunks,
+    plan_ends_sentence,
+)
 from castline.clean.units import KIND_PRIORITY, Unit, apply_edits, kept, render, tokenize
 from castline.clean.words import CONTRACTIONS, FUNCTION_WORDS, OPEN_ENDINGS
 from castline.model import Edit, Episode, Turn
@@ -113,6 +119,7 @@ def clean_turn(
     drop_last_word: bool = False,
     units: list[Unit] | None = None,
     english: bool = True,
+    punctuation_plan=None,
 ) -> tuple[str, list[Edit]]:
     """Edit one turn; returns its readable text and the edits that produce it.
 
@@ -122,7 +129,9 @@ def clean_turn(
     turn's first. ``glossary`` is a list of compiled terms; ``units`` the turn's
     tokens when the caller already has them. With ``english=False`` only the
     language-neutral edits run (glossary, paragraphs, whitespace): the word lists
-    are English ("um" is a German word).
+    are English ("um" is a German word). ``punctuation_plan``: the learned
+    punctuation and case of a bare ASR chunk, predicted with its neighbours
+    (:func:`~castline.clean.punctuation.plan_bare_chunks`).
     """
     units = tokenize(turn.verbatim) if units is None else units
     mark_heading_lines(units, turn.verbatim)
@@ -145,6 +154,7 @@ def clean_turn(
                 unit.deleted = None
         repair_deletions(units, continues=continues)
         mark_glossary(units, glossary, continues=continues)
+        mark_restored_punctuation(units, plan=punctuation_plan)
         mark_runon_breaks(units)
         mark_final_period(units, continued=continued)
         mark_sentence_case(units, continues=continues, lexicon=lexicon)
@@ -168,6 +178,10 @@ def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
         i + 1 < len(turns) and _carries_on(turn, turns[i + 1], lexicon, tokens[i], tokens[i + 1])
         for i, turn in enumerate(turns)
     ]
+    plans = plan_bare_chunks(turns, tokens) if english else {}
+    for index, plan in plans.items():
+        if plan_ends_sentence(plan):
+            carries[index] = False  # the model ends the sentence with the chunk
     for index, turn in enumerate(turns):
         continued = carries[index]
         text, turn_edits = clean_turn(
@@ -180,6 +194,7 @@ def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
             drop_last_word=english and continued and _repeats_across(tokens[index], tokens[index + 1]),
             units=tokens[index],
             english=english,
+            punctuation_plan=plans.get(index),
         )
         turn.text = text
         edits.extend(turn_edits)
