@@ -196,7 +196,7 @@ def _prepared(dialogues: list[dict]) -> list[dict]:
     import bisect
     import re
 
-    from castline.diarize.text_attribution import address_lists, episode_names, host_sentences, name_evidence
+    from castline.diarize.text_attribution import address_lists, host_sentences, name_evidence
     from castline.diarize.turn_model import load_turn_model
     from castline.diarize.units import join_chunks, sentence_units
 
@@ -213,13 +213,14 @@ def _prepared(dialogues: list[dict]) -> list[dict]:
         if len(owner) != len(ref):
             continue
         texts = [u.text for u in units]
-        addressed, announced = name_evidence(texts)
+        evidence = name_evidence(texts)
+        addressed, announced = evidence.counts
         hinted = [Speaker(f"S{i + 1}", s["name"], s["role"]) for i, s in enumerate(d["speakers"])]
         out.append({"ref": ref, "owner": np.array(owner), "words": [u.words for u in units], "texts": texts,
                     "prediction": model.predict(texts), "forced": host_sentences(texts),
                     "count": true_count(ref), "addressed": addressed, "announced": announced,
-                    "address_hint": address_lists(texts, episode_names(texts, hinted)),
-                    "address_free": address_lists(texts, episode_names(texts, None))})
+                    "address_hint": address_lists(texts, evidence.names(hinted)),
+                    "address_free": address_lists(texts, evidence.names(None))})
     return out
 
 

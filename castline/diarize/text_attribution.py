@@ -25,6 +25,8 @@ Labelled input keeps its names and turns (:func:`castline.diarize.roles.assign_r
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -47,12 +49,13 @@ from castline.segment.structure import intro_index, sponsor_spans
 
 __all__ = [
     "UNATTRIBUTED",
+    "NameEvidence",
     "address_lists",
     "attribute_speakers",
     "decoder_settings",
     "discover_names",
-    "episode_names",
     "host_sentences",
+    "name_evidence",
     "name_speakers",
     "parse_speakers",
 ]
@@ -113,7 +116,7 @@ def _address_votes(texts: list[str], states: list[int], k: int, names: list[str]
 
 
 def name_speakers(
-    texts: list[str], path: SpeakerPath, hint: list[Speaker] | None
+    texts: list[str], path: SpeakerPath, hint: list[Speaker] | None, evidence: NameEvidence | None = None
 ) -> tuple[list[Speaker], list[str]]:
     """A :class:`Speaker` per decoded speaker (``S1``... in order of first appearance) and notes on names."""
     from scipy.optimize import linear_sum_assignment
@@ -126,7 +129,8 @@ def name_speakers(
         people = [(s.name, s.role) for s in hint]
         notes.append("speakers from the given hint")
     else:
-        host, guests = discover_names(texts)
+        evidence = evidence or name_evidence(texts)
+        host, guests = evidence.host, list(evidence.guests)
         if host:
             notes.append(f"host name {host!r} found in the intro")
         if guests:
@@ -200,30 +204,37 @@ def attribute_speakers(episode: Episode, *, speakers: list[Speaker] | None = Non
     return assign_roles(episode, speakers)
 
 
-def name_evidence(texts: list[str]) -> tuple[int, int]:
-    """``(people addressed by name at least twice, people the intro announces)``."""
-    from collections import Counter
+@dataclass(frozen=True)
+class NameEvidence:
+    """What an episode's text says about names, read once: the intro's host and guests, who is addressed."""
 
-    addressed = Counter(name for text in texts for name in addressed_names(text))
+    host: str | None
+    guests: tuple[str, ...]
+    addressed: Counter  # name -> how many sentences address it at their start or end
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """``(people addressed by name at least twice, people the intro announces)``."""
+        return sum(1 for c in self.addressed.values() if c >= 2), len(self.guests) + (1 if self.host else 0)
+
+    def names(self, hint: list[Speaker] | None) -> list[str]:
+        """Who the episode may address: the hint's people, else the intro's and anyone addressed twice."""
+        if hint:
+            return [s.name for s in hint]
+        names = ([self.host] if self.host else []) + list(self.guests)
+        matcher = NameMatcher(names)
+        for name, count in self.addressed.most_common():
+            if count >= 2 and matcher.match(name) is None:
+                names.append(name)
+                matcher = NameMatcher(names)
+        return names
+
+
+def name_evidence(texts: list[str]) -> NameEvidence:
+    """The :class:`NameEvidence` of an episode's sentences."""
     host, guests = discover_names(texts)
-    return sum(1 for c in addressed.values() if c >= 2), len(guests) + (1 if host else 0)
-
-
-def episode_names(texts: list[str], hint: list[Speaker] | None) -> list[str]:
-    """The people an episode may address: the hint's, else the intro's and those addressed twice or more."""
-    from collections import Counter
-
-    if hint:
-        return [s.name for s in hint]
-    host, guests = discover_names(texts)
-    names = ([host] if host else []) + list(guests)
-    matcher = NameMatcher(names)
     addressed = Counter(name for text in texts for name in addressed_names(text))
-    for name, count in addressed.most_common():
-        if count >= 2 and matcher.match(name) is None:
-            names.append(name)
-            matcher = NameMatcher(names)
-    return names
+    return NameEvidence(host, tuple(guests), addressed)
 
 
 def address_lists(texts: list[str], names: list[str]) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
@@ -236,14 +247,16 @@ def address_lists(texts: list[str], names: list[str]) -> tuple[list[tuple[int, .
 
 
 def decode_units(units: list[SentenceUnit], hint: list[Speaker] | None,
-                 settings: DecoderSettings | None = None, prediction=None) -> SpeakerPath:
+                 settings: DecoderSettings | None = None, prediction=None,
+                 evidence: NameEvidence | None = None) -> SpeakerPath:
     """The decoded speaker path of an episode's sentence units."""
     texts = [u.text for u in units]
     if prediction is None:
         prediction = load_turn_model().predict(texts)
+    evidence = evidence or name_evidence(texts)
     count = len(hint) if hint and len(hint) >= 2 else None
-    addressed, announced = name_evidence(texts)
-    before, own = address_lists(texts, episode_names(texts, hint))
+    addressed, announced = evidence.counts
+    before, own = address_lists(texts, evidence.names(hint))
     return decode_speakers(prediction, [u.words for u in units], speakers=count, forced=host_sentences(texts),
                            settings=settings or decoder_settings(), texts=texts, addressed=addressed,
                            announced=announced, addressees=before, addressers=own)
@@ -256,8 +269,9 @@ def _attribute_unlabelled(episode: Episode, hint: list[Speaker] | None) -> Episo
     if not units:
         return episode
     texts = [u.text for u in units]
-    path = decode_units(units, hint)
-    state_speakers, notes = name_speakers(texts, path, hint)
+    evidence = name_evidence(texts)
+    path = decode_units(units, hint, evidence=evidence)
+    state_speakers, notes = name_speakers(texts, path, hint, evidence)
 
     new_turns = regroup_turns(chunks, full, spans, units, path.states, [sp.id for sp in state_speakers],
                               lambda a, b, _state: path.confidence(a, b))
