@@ -96,8 +96,7 @@ def assign_roles(
     # Roles the input already gave (castline's own transcript.md lists them) are
     # kept; only speakers without one (say, a name a producer typed into a
     # header) are decided, and they are hosts only if no host is known yet.
-    given = [s for s in people if s.role != "other"]
-    host_known = any(s.role == "host" for s in given)
+    host_known = any(s.role == "host" for s in people)
     for s in people:
         if s.role == "other":
             s.role = "host" if s.id in hosts and not host_known else "guest"
