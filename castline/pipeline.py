@@ -99,7 +99,9 @@ _PLACEHOLDER_NAMES = re.compile(
 def _speakers(ep: Episode, s: Settings) -> Episode:
     from castline.diarize import attribute_speakers
 
-    labelled = ep.source_format != "audio" and any(t.speaker for t in ep.turns)
+    # Voices diarized from audio are named by ear, as are a transcript's turns re-cut by them.
+    labelled = (ep.source_format != "audio" and "diarization" not in ep.metadata
+                and any(t.speaker for t in ep.turns))
     ep = attribute_speakers(ep, speakers=s.speakers or None)
     corrected: list[str] = []
     if s.corrections and Path(s.corrections).is_file():
