@@ -302,6 +302,8 @@ def inbox(
     data: Path = typer.Option(Path("data"), help="Folder holding inbox/ work/ output/ archive/ failed/."),
     settle: float = typer.Option(3.0, help="Seconds a file's size must stay unchanged before it is claimed."),
     interval: float = typer.Option(30.0, help="Seconds between passes when not --once."),
+    workers: int = typer.Option(2, min=1, help="Files one pass processes at the same time."),
+    passes: int = typer.Option(2, min=1, help="Inbox runs that may share DATA at once; one more says busy."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process files dropped into DATA/inbox/: archive on success, quarantine with a report on failure."""
@@ -311,7 +313,7 @@ def inbox(
 
     # Quarantined files are outcomes, not errors of the pass: exit 0 and report them.
     while True:
-        report = inbox_once(data, settle_seconds=settle)
+        report = inbox_once(data, settle_seconds=settle, max_concurrent=workers, max_passes=passes)
         summary = cli_summary(report)
         if summary.strip():
             print(summary, flush=True)

@@ -82,8 +82,14 @@ def watch_inbox(
     settle_seconds: float = 3.0,
     max_concurrent: int = 2,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_passes: int = 2,
 ) -> InboxReport:
-    """Process every settled file in ``data_dir/inbox`` once; archive or quarantine each."""
+    """Process every settled file in ``data_dir/inbox`` once; archive or quarantine each.
+
+    Up to ``max_passes`` of these runs share one data folder (two started together, or
+    a scheduled one while a long one works): each claims files as its ``max_concurrent``
+    workers free up; a run beyond that leaves at once ("busy").
+    """
     logger = get_run_logger()
     out_dir = str(Path(data_dir) / "output")
 
@@ -117,6 +123,7 @@ def watch_inbox(
         settle_seconds=settle_seconds,
         max_bytes=max_bytes,
         max_workers=max_concurrent,
+        max_passes=max_passes,
     )
     for outcome in report.outcomes:
         if outcome.status == "failed":
@@ -125,7 +132,7 @@ def watch_inbox(
         elif outcome.status != "waiting":
             logger.info("%s: %s -> %s", outcome.name, outcome.status, ", ".join(outcome.outputs))
     if report.busy:
-        logger.info("another inbox pass is still running on %s; this one did nothing", data_dir)
+        logger.info("%d inbox pass(es) already running on %s; this one did nothing", max_passes, data_dir)
     if report.outcomes:  # an artifact per idle 30 s pass would bury the ones that matter
         create_markdown_artifact(
             key="inbox-pass",
@@ -136,6 +143,8 @@ def watch_inbox(
 
 
 def inbox_once(data_dir: str | Path = "data", *, settle_seconds: float = 3.0,
-               max_concurrent: int = 2) -> InboxReport:
-    """One inbox pass without a server (Prefect runs ephemeral); ``cli_summary(report)`` prints it."""
-    return watch_inbox(str(data_dir), settle_seconds=settle_seconds, max_concurrent=max_concurrent)
+               max_concurrent: int = 2, max_passes: int = 2) -> InboxReport:
+    """One inbox pass (Prefect ephemeral unless ``PREFECT_API_URL`` names a server); print it with
+    ``cli_summary(report)``."""
+    return watch_inbox(str(data_dir), settle_seconds=settle_seconds, max_concurrent=max_concurrent,
+                       max_passes=max_passes)

@@ -315,6 +315,94 @@ def test_a_second_pass_while_one_runs_does_nothing(data: Path):
     assert (data / "inbox" / "other.txt").exists()  # left for the next pass
 
 
+class Gated:
+    """A process call that blocks on the files named in ``gates`` until released; counts what it was given."""
+
+    def __init__(self, *gated: str, fail: bool = False) -> None:
+        self.entered = {name: threading.Event() for name in gated}
+        self.release = threading.Event()
+        self.fail = fail
+        self.seen: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, path: Path) -> list[str]:
+        with self._lock:
+            self.seen.append(path.name)
+        if path.name in self.entered:
+            self.entered[path.name].set()
+            assert self.release.wait(20), "never released"
+            if self.fail:
+                raise ValueError(f"{path.name}: cannot read this one")
+        return [f"out/{path.name}"]
+
+
+class PassThread(threading.Thread):
+    """``run_once(*args, **kwargs)`` in a thread, started at once; ``report`` once joined."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(target=self._run, args=args, kwargs=kwargs)
+        self.report = None
+        self.start()
+
+    def _run(self, *args, **kwargs) -> None:
+        self.report = run_once(*args, **kwargs)
+
+
+def test_passes_up_to_max_passes_share_the_inbox_a_third_is_busy(data: Path):
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (data / "inbox" / name).write_text(TALK.format(topic=name), encoding="utf-8")
+    process = Gated("a.txt", "b.txt")
+    threads = [PassThread(data, process, settle_seconds=0, max_workers=1, max_passes=2)]
+    try:
+        assert process.entered["a.txt"].wait(10)
+        # The second pass's recovery must leave a.txt (held by the first) alone: it takes b.txt.
+        threads.append(PassThread(data, process, settle_seconds=0, max_workers=1, max_passes=2))
+        assert process.entered["b.txt"].wait(10)
+        third = run_once(data, process, settle_seconds=0, max_passes=2)
+        fourth = run_once(data, process, settle_seconds=0)  # an older caller: one pass per folder
+    finally:
+        process.release.set()
+        for thread in threads:
+            thread.join()
+    assert third.busy and fourth.busy and third.outcomes == fourth.outcomes == []
+    assert sorted(process.seen) == ["a.txt", "b.txt", "c.txt"]  # each given to process once
+    first, second = (sorted(o.name for o in t.report.outcomes) for t in threads)
+    assert "b.txt" not in first and "a.txt" not in second and "c.txt" in first + second
+    assert all(o.status == "archived" and not o.recovered for t in threads for o in t.report.outcomes)
+    assert sorted(p.name for p in (data / "archive").iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert not [p for p in (data / "work").iterdir() if p.is_dir()]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_same_content_in_two_passes_at_once_is_processed_once(data: Path, fails: bool):
+    content = TALK.format(topic="copies").encode()
+    (data / "inbox" / "a.txt").write_bytes(content)
+    process = Gated("a.txt", fail=fails)
+    threads = [PassThread(data, process, settle_seconds=0, max_workers=1, max_passes=2)]
+    try:
+        assert process.entered["a.txt"].wait(10)
+        (data / "inbox" / "copy of a.txt").write_bytes(content)
+        threads.append(PassThread(data, process, settle_seconds=0, max_workers=1, max_passes=2))
+        deadline = time.monotonic() + 10
+        while "copy of a.txt" not in {e["name"] for e in ledger_entries(data)}:  # claimed: at its turn
+            assert time.monotonic() < deadline, "the second pass never claimed the copy"
+            time.sleep(0.01)
+    finally:
+        process.release.set()
+        for thread in threads:
+            thread.join()
+    assert process.seen == ["a.txt"]  # the copy waited for its content's turn, then followed it
+    (first,), (second,) = (t.report.outcomes for t in threads)
+    assert (first.name, second.name) == ("a.txt", "copy of a.txt")
+    if fails:
+        assert first.status == second.status == "failed" and second.stage == "duplicate"
+        assert "'a.txt'" in second.error and sha(data / "failed" / "copy of a.txt") == sha(data / "failed" / "a.txt")
+    else:
+        assert (first.status, second.status) == ("archived", "duplicate")
+        assert second.outputs == ["out/a.txt"] and (data / "archive" / "copy of a.txt.duplicate.json").exists()
+    assert list((data / "work").glob(".content-*")) == []  # a content's turn leaves no file behind
+
+
 def test_exception_stage_attribute_names_the_stage(data: Path):
     class StageError(RuntimeError):
         stage = "clean"

@@ -16,10 +16,14 @@ A data folder ``DIR`` holds ``inbox/ work/ output/ archive/ failed/``. One pass
 
 Every claim and its outcome is recorded in a sqlite ledger
 (``work/ledger.sqlite3``), keyed by claim id and indexed by content hash, which
-is what makes a pass idempotent and a killed pass recoverable. Only one pass
-runs per data folder at a time (an exclusive ``flock`` on ``work/.inbox.lock``,
-released by the OS if the process dies); a pass that finds the lock taken
-returns at once with ``InboxReport.busy`` set.
+is what makes a pass idempotent and a killed pass recoverable. Up to
+``max_passes`` passes work on one data folder at a time (one by default; pass
+slots are ``flock`` s on ``work/.inbox.lock``, ``work/.inbox.2.lock``, ...,
+released by the OS if the process dies); a pass that finds none free returns
+at once with ``InboxReport.busy`` set. Passes that run together share the
+inbox file by file: the rename decides who claims a file, each claim is held
+by its pass until the file has moved on, and the same content under two names
+is processed once (:mod:`~castline.service.inbox.holds`).
 
 Options for a file (title, show, speakers, glossary) may come in a sidecar
 ``<name>.meta.json`` dropped beside it (the feed poller writes one). A
@@ -30,6 +34,7 @@ Modules: :mod:`~castline.service.inbox.claims` (settle and claim),
 :mod:`~castline.service.inbox.passes` (one pass: recover, process),
 :mod:`~castline.service.inbox.outcomes` (archive or quarantine),
 :mod:`~castline.service.inbox.ledger` (the sqlite ledger),
+:mod:`~castline.service.inbox.holds` (pass slots, claims held, a content's turn),
 :mod:`~castline.service.inbox.reports` (what a pass reports) and
 :mod:`~castline.service.inbox.files` (the folder layout, safe names, moves).
 """

@@ -32,6 +32,7 @@ from castline.service.inbox.files import (
     stat_kind,
     write_json_atomic,
 )
+from castline.service.inbox.holds import hold_dir, release, survey_lock
 from castline.service.inbox.ledger import Claim, record_claim
 
 __all__ = [
@@ -59,7 +60,16 @@ class Survey:
 
 
 def survey_inbox(root: Path, settle_seconds: float) -> Survey:
-    """Sort the inbox into ready, still-changing and unsafe entries; remember what was seen."""
+    """Sort the inbox into ready, still-changing and unsafe entries; remember what was seen.
+
+    One survey at a time per data folder (:func:`~castline.service.inbox.holds.survey_lock`):
+    passes that share the inbox share what it has seen, and none loses another's record.
+    """
+    with survey_lock(root):
+        return _survey(root, settle_seconds)
+
+
+def _survey(root: Path, settle_seconds: float) -> Survey:
     inbox, state_path = root / "inbox", root / "work" / _STATE_FILE
     try:
         previous = json.loads(state_path.read_text(encoding="utf-8")).get("files", {})
@@ -159,7 +169,8 @@ def _move_into_claim(source: Path, target: Path, kind: str) -> None:
     os.unlink(source)  # only once the complete copy has its name
 
 
-def _new_claim_dir(root: Path) -> Path:
+def _new_claim_dir(root: Path) -> tuple[Path, int]:
+    """A new, empty claim folder, and the descriptor holding it."""
     while True:
         claim_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
         claim_dir = root / "work" / claim_id
@@ -167,10 +178,19 @@ def _new_claim_dir(root: Path) -> Path:
             claim_dir.mkdir()  # exclusive: two claims can never share a folder
         except FileExistsError:
             continue
-        return claim_dir
+        # Held at once. Until then another pass's recovery may look in (an empty folder this
+        # young it leaves alone) and hold it for a moment: wait that out.
+        for _ in range(1000):
+            fd = hold_dir(claim_dir)
+            if fd is not None:
+                return claim_dir, fd
+            if not claim_dir.is_dir():
+                break
+            time.sleep(0.005)
 
 
-def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Claim:
+def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+          hold: bool = False) -> Claim:
     """Move ``path`` (a file in ``data_dir/inbox``) into its own work folder and hash it.
 
     The move is one ``os.rename`` within the data folder, to
@@ -178,7 +198,11 @@ def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MA
     with it. The content is hashed (sha256) unless the file is larger than
     ``max_bytes`` or not a regular file, which are never read. The claim is
     recorded in the ledger as ``claimed``. Raises ``FileNotFoundError`` when the
-    file has already left the inbox.
+    file has already left the inbox (another pass took it).
+
+    With ``hold``, the claim folder stays held (``Claim.hold``) until
+    :func:`~castline.service.inbox.holds.release`: no pass recovers a claim
+    that a live pass holds. Without it the claim is free once recorded.
     """
     root = ensure_layout(data_dir)
     source = Path(path)
@@ -186,12 +210,13 @@ def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MA
     kind = stat_kind(st.st_mode)
     if kind == "dir":
         raise IsADirectoryError(f"{source}: folders are not claimed")
-    claim_dir = _new_claim_dir(root)
+    claim_dir, fd = _new_claim_dir(root)
     target = claim_dir / safe_name(source.name)
     try:
         _move_into_claim(source, target, kind)
     except BaseException:
         shutil.rmtree(claim_dir, ignore_errors=True)  # holds at most our own partial copy
+        release(fd)
         raise
     sidecar_source = source.with_name(source.name + SIDECAR_SUFFIX)
     options, problem = {}, None
@@ -218,5 +243,13 @@ def claim(path: str | Path, data_dir: str | Path, *, max_bytes: int = DEFAULT_MA
         options_error=problem,
         kind=kind,
     )
-    record_claim(result)
+    try:
+        record_claim(result)
+    except BaseException:
+        release(fd)  # the folder holds the file: the next pass's recovery finishes this claim
+        raise
+    if hold:
+        result.hold = fd
+    else:
+        release(fd)
     return result

@@ -21,6 +21,7 @@ from castline.service.inbox.files import SIDECAR_SUFFIX, ensure_layout, now_iso
 
 __all__ = [
     "Claim",
+    "earlier_failure",
     "earlier_success",
     "ledger_entries",
     "ledger_row",
@@ -56,6 +57,9 @@ class Claim:
         Why the sidecar could not be used, if it could not.
     kind:
         ``"file"``, ``"symlink"`` or ``"special"`` (fifo, socket, device).
+    hold:
+        While a pass works on the claim: the descriptor holding its folder
+        (:func:`~castline.service.inbox.holds.hold_dir`), so no other pass recovers it.
     """
 
     claim_id: str
@@ -67,6 +71,7 @@ class Claim:
     options: dict[str, str] = field(default_factory=dict)
     options_error: str | None = None
     kind: str = "file"
+    hold: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def data_dir(self) -> Path:
@@ -160,6 +165,16 @@ def earlier_success(data_dir: Path, sha256: str) -> sqlite3.Row | None:
         return db.execute(
             "SELECT * FROM claims WHERE sha256 = ? AND status = 'done' ORDER BY finished_at LIMIT 1",
             (sha256,),
+        ).fetchone()
+
+
+def earlier_failure(data_dir: Path, sha256: str, *, since: str, other_than: str) -> sqlite3.Row | None:
+    """A claim of the same content, other than ``other_than``, that failed at or after ``since``."""
+    with _ledger(data_dir) as db:
+        return db.execute(
+            "SELECT * FROM claims WHERE sha256 = ? AND status = 'failed' AND finished_at >= ?"
+            " AND claim_id != ? ORDER BY finished_at LIMIT 1",
+            (sha256, since, other_than),
         ).fetchone()
 
 

@@ -1,9 +1,14 @@
 """One pass over the data folder: recover, scan, claim, process, archive or quarantine.
 
-Only one pass runs per data folder at a time (an exclusive ``flock`` on
-``work/.inbox.lock``, released by the OS if the process dies); a pass that
-finds the lock taken returns at once with ``InboxReport.busy`` set. Claims
-left in ``work/`` by a killed pass are finished from the ledger or redone.
+Up to ``max_passes`` passes work on one data folder at a time (pass slots,
+:mod:`~castline.service.inbox.holds`; one by default); a pass that finds no
+slot free returns at once with ``InboxReport.busy`` set. Passes that run
+together share the inbox: each worker claims the next ready file when it is
+free (one ``os.rename`` decides who gets it), holds its claim until the file
+has moved on, and processes a content only in that content's turn, so the
+same bytes under two names are processed once whichever pass takes them.
+Claims left in ``work/`` by a killed pass (no live pass holds them) are
+finished from the ledger or redone.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +38,10 @@ from castline.service.inbox.files import (
     stat_kind,
     write_json_atomic,
 )
-from castline.service.inbox.ledger import Claim, earlier_success, ledger_row, record_claim
+from castline.service.inbox.holds import content_turn, hold_dir, pass_slot, release
+from castline.service.inbox.ledger import Claim, earlier_failure, earlier_success, ledger_row, record_claim
 from castline.service.inbox.outcomes import archive, error_report, quarantine
 from castline.service.inbox.reports import FileOutcome, InboxReport
-from castline.service.locks import try_lock
 
 __all__ = [
     "run_once",
@@ -44,7 +49,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_LOCK_FILE = ".inbox.lock"
 # An empty claim folder younger than this may belong to a claim being made right now.
 _STALE_EMPTY_CLAIM_SECONDS = 60.0
 
@@ -133,42 +137,80 @@ def _tidy_finished_claim_dir(root: Path, claim_dir: Path) -> None:
 
 
 def _recover(root: Path, report: InboxReport, max_bytes: int) -> list[Claim]:
-    """Claims in ``work/`` that no live pass owns: finish recorded outcomes, return the rest to redo."""
-    redo = []
-    for claim_dir in sorted(p for p in (root / "work").iterdir() if p.is_dir() and not p.is_symlink()):
-        try:
-            recovered = _claim_from_dir(root, claim_dir)
-        except OSError as exc:
-            log.warning("cannot recover %s: %s", claim_dir, exc)
-            continue
+    """Claims in ``work/`` that no live pass holds: finish recorded outcomes, return the rest to redo.
+
+    The claims returned are held by this pass (``Claim.hold``) until released; if
+    recovery itself fails, it lets go of every claim it took, so a long-running
+    ``castline inbox`` never sits on a claim it is not working on.
+    """
+    redo: list[Claim] = []
+    try:
+        for claim_dir in sorted(p for p in (root / "work").iterdir()
+                                if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")):
+            recovered = _hold_and_rebuild(root, claim_dir)
+            if recovered is None:
+                continue
+            keep = False
+            try:
+                keep = _recover_claim(root, recovered, report, max_bytes)
+            finally:
+                if not keep:  # finished here (archived or quarantined), or recovery failed
+                    release(recovered.hold)
+            if keep:
+                redo.append(recovered)
+    except BaseException:
+        for c in redo:
+            release(c.hold)
+        raise
+    return redo
+
+
+def _hold_and_rebuild(root: Path, claim_dir: Path) -> Claim | None:
+    """Hold ``claim_dir`` and rebuild its claim; ``None`` when a live pass holds it or it holds no file."""
+    fd = hold_dir(claim_dir)
+    if fd is None:
+        return None  # a live pass works on it (or it has just finished)
+    try:
+        recovered = _claim_from_dir(root, claim_dir)
         if recovered is None:
             _tidy_finished_claim_dir(root, claim_dir)
-            continue
-        row = ledger_row(root, recovered.claim_id)
-        status = row["status"] if row is not None else "claimed"
-        log.info("recovering %s (%s) left in work/ as %s", recovered.name, recovered.claim_id, status)
-        # The pass was killed after recording an outcome but before moving the file: finish the move.
-        if status == "failed":
-            error = row["error"] or "failed in an earlier pass"
-            stage = row["stage"] or "process"
-            destination = quarantine(recovered, error, stage, error_type=row["error_type"])
-            report.outcomes.append(
-                FileOutcome(recovered.name, "failed", recovered.sha256, stage=row["stage"], error=error,
-                            path=destination, report=report_file(destination, "error"), recovered=True)
-            )
-        elif status in ("done", "duplicate"):
-            outputs = json.loads(row["outputs"] or "[]")
-            earlier = ledger_row(root, row["duplicate_of"]) if row["duplicate_of"] else None
-            destination = archive(recovered, outputs, duplicate_of=dict(earlier) if earlier else None)
-            report.outcomes.append(
-                FileOutcome(recovered.name, "duplicate" if earlier else "archived", recovered.sha256,
-                            outputs=outputs, path=destination, recovered=True)
-            )
-        else:
-            if recovered.sha256 is None and recovered.kind == "file" and recovered.size <= max_bytes:
-                recovered.sha256 = sha256_of(recovered.path)
-            redo.append(recovered)
-    return redo
+            return None
+        recovered.hold, fd = fd, None
+        return recovered
+    except OSError as exc:
+        log.warning("cannot recover %s: %s", claim_dir, exc)
+        return None
+    finally:
+        release(fd)
+
+
+def _recover_claim(root: Path, recovered: Claim, report: InboxReport, max_bytes: int) -> bool:
+    """Finish a recovered claim whose outcome is recorded (False), or get it ready to redo (True)."""
+    row = ledger_row(root, recovered.claim_id)
+    status = row["status"] if row is not None else "claimed"
+    log.info("recovering %s (%s) left in work/ as %s", recovered.name, recovered.claim_id, status)
+    # The pass was killed after recording an outcome but before moving the file: finish the move.
+    if status == "failed":
+        error = row["error"] or "failed in an earlier pass"
+        stage = row["stage"] or "process"
+        destination = quarantine(recovered, error, stage, error_type=row["error_type"])
+        report.outcomes.append(
+            FileOutcome(recovered.name, "failed", recovered.sha256, stage=row["stage"], error=error,
+                        path=destination, report=report_file(destination, "error"), recovered=True)
+        )
+    elif status in ("done", "duplicate"):
+        outputs = json.loads(row["outputs"] or "[]")
+        earlier = ledger_row(root, row["duplicate_of"]) if row["duplicate_of"] else None
+        destination = archive(recovered, outputs, duplicate_of=dict(earlier) if earlier else None)
+        report.outcomes.append(
+            FileOutcome(recovered.name, "duplicate" if earlier else "archived", recovered.sha256,
+                        outputs=outputs, path=destination, recovered=True)
+        )
+    else:
+        if recovered.sha256 is None and recovered.kind == "file" and recovered.size <= max_bytes:
+            recovered.sha256 = sha256_of(recovered.path)
+        return True
+    return False
 
 
 def _reject_reason(c: Claim, max_bytes: int) -> str | None:
@@ -195,6 +237,7 @@ def run_once(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_workers: int = 1,
     wait: bool = True,
+    max_passes: int = 1,
 ) -> InboxReport:
     """One pass over ``data_dir``: recover, scan, claim, process, archive or quarantine.
 
@@ -218,6 +261,11 @@ def run_once(
         When new files are still settling, wait ``settle_seconds`` once and look
         again, so a single pass (``castline inbox --once``) takes files dropped
         just before it.
+    max_passes:
+        How many passes may work on ``data_dir`` at once, this one included
+        (passes given the same number never exceed it). With 1 (the default) a
+        pass leaves at once, ``busy``, while another runs; with more, passes
+        share the inbox file by file.
 
     Returns
     -------
@@ -226,50 +274,61 @@ def run_once(
     """
     root = ensure_layout(data_dir)
     report = InboxReport(data_dir=root, started_at=now_iso())
-    with try_lock(root / "work" / _LOCK_FILE) as locked:
-        if not locked:
+    with pass_slot(root, max_passes) as slot:
+        if slot is None:
             report.busy = True
             report.finished_at = now_iso()
-            log.info("another inbox pass holds %s; skipping this one", root / "work" / _LOCK_FILE)
+            log.info("%d inbox pass%s already running on %s; skipping this one", max(1, max_passes),
+                     "es" if max_passes > 1 else "", root)
             return report
-        queue = _recover(root, report, max_bytes)
-        recovered_ids = {c.claim_id for c in queue}
-        survey = survey_inbox(root, settle_seconds)
-        if wait and survey.waiting and settle_seconds > 0:
-            time.sleep(settle_seconds)
+        recovered = _recover(root, report, max_bytes)
+        try:
             survey = survey_inbox(root, settle_seconds)
-        for path in survey.ready + [p for p, _ in survey.unsafe]:
-            try:
-                queue.append(claim(path, root, max_bytes=max_bytes))
-            except FileNotFoundError:
-                log.info("%s left the inbox before it could be claimed", path.name)
-            except OSError as exc:
-                log.warning("cannot claim %s: %s", path.name, exc)
+            if wait and survey.waiting and settle_seconds > 0:
+                time.sleep(settle_seconds)
+                survey = survey_inbox(root, settle_seconds)
+        except BaseException:
+            for c in recovered:
+                release(c.hold)
+            raise
         for path in survey.waiting:
             report.outcomes.append(FileOutcome(path.name, "waiting", error="still being written"))
-        _process_claims(queue, process, report, max_bytes, max_workers, recovered_ids)
+        todo: list[Claim | Path] = [*recovered, *survey.ready, *(p for p, _ in survey.unsafe)]
+        _process_claims(todo, process, report, max_bytes, max_workers, {c.claim_id for c in recovered})
     report.finished_at = now_iso()
     return report
 
 
+def _take(item: Claim | Path, root: Path, max_bytes: int) -> Claim | None:
+    """The claim to work on: a recovered one as it is, an inbox path claimed now (None if gone)."""
+    if isinstance(item, Claim):
+        return item
+    try:
+        return claim(item, root, max_bytes=max_bytes, hold=True)
+    except FileNotFoundError:
+        log.debug("%s left the inbox before this pass could claim it (another pass took it)", item.name)
+    except OSError as exc:
+        log.warning("cannot claim %s: %s", item.name, exc)
+    return None
+
+
 def _process_claims(
-    queue: list[Claim],
+    todo: list[Claim | Path],
     process: Callable[..., list[str]],
     report: InboxReport,
     max_bytes: int,
     max_workers: int,
     recovered_ids: set[str],
 ) -> None:
+    """Work through ``todo`` with ``max_workers`` threads, each claiming its next file when free."""
+    root = report.data_dir
     with_options = _wants_options(process)
-    outcome_lock = threading.Lock()
-    leaders: dict[str, Claim] = {}  # sha256 -> the claim of this pass that processes that content
-    followers: list[Claim] = []
-    jobs: list[tuple[Claim, Future]] = []
-    took: dict[str, float] = {}  # claim id -> seconds its process call ran
+    lock = threading.Lock()  # guards the list and the report
+    pending = list(reversed(todo))
 
     def finish(c: Claim, outcome: FileOutcome) -> None:
         outcome.recovered = c.claim_id in recovered_ids
-        with outcome_lock:
+        with lock:
             report.outcomes.append(outcome)
 
     def fail(c: Claim, error: BaseException | str, stage: str, seconds: float = 0.0) -> FileOutcome:
@@ -287,47 +346,60 @@ def _process_claims(
         return FileOutcome(c.name, "duplicate", c.sha256, outputs=outputs, path=destination,
                            report=report_file(destination, "duplicate"))
 
-    def run(c: Claim) -> list[str]:
+    def run(c: Claim) -> FileOutcome:
         started = time.perf_counter()
         try:
             outputs = process(c.path, dict(c.options)) if with_options else process(c.path)
-        finally:
-            took[c.claim_id] = time.perf_counter() - started
-        return [str(o) for o in (outputs or [])]
+            outputs = [str(o) for o in (outputs or [])]
+        except Exception as exc:  # noqa: BLE001 - any failure of one file quarantines only that file
+            return fail(c, exc, _error_stage(exc), time.perf_counter() - started)
+        took = time.perf_counter() - started
+        destination = archive(c, outputs)
+        log.info("%s -> %s", c.name, ", ".join(outputs) or "(no outputs)")
+        return FileOutcome(c.name, "archived", c.sha256, outputs=outputs, path=destination, seconds=took)
 
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="inbox") as pool:
-        for c in queue:
-            reason = _reject_reason(c, max_bytes)
-            if reason:
-                finish(c, fail(c, reason, "options" if c.options_error and c.kind == "file" else "inbox"))
-                continue
-            earlier = earlier_success(c.data_dir, c.sha256) if c.sha256 else None
+    def handle(c: Claim) -> FileOutcome:
+        reason = _reject_reason(c, max_bytes)
+        if reason:
+            return fail(c, reason, "options" if c.options_error and c.kind == "file" else "inbox")
+        if c.sha256 is None:  # not read at its claim (cannot happen to a file within max_bytes)
+            return run(c)
+        # The content's turn: of the same bytes under several names, in this pass or one
+        # alongside, one is processed and the others follow its outcome.
+        with content_turn(root, c.sha256):
+            earlier = earlier_success(root, c.sha256)
             if earlier is not None:
-                finish(c, archive_duplicate(c, earlier))
+                return archive_duplicate(c, earlier)
+            failed = earlier_failure(root, c.sha256, since=report.started_at, other_than=c.claim_id)
+            if failed is not None:
+                reason = (f"same content as {failed['name']!r}, which failed at {failed['stage']} in this "
+                          "pass or one beside it; not processed twice")
+                return fail(c, reason, "duplicate")
+            return run(c)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                item = pending.pop()
+            c = _take(item, root, max_bytes)
+            if c is None:
                 continue
-            if c.sha256 in leaders:
-                followers.append(c)
-                continue
-            leaders[c.sha256] = c
-            # copy_context: callers' context (e.g. a Prefect flow run) follows the work into the thread.
-            context = contextvars.copy_context()
-            jobs.append((c, pool.submit(context.run, run, c)))
-        for c, future in jobs:
             try:
-                outputs = future.result()
-            except Exception as exc:  # noqa: BLE001 - any failure of one file quarantines only that file
-                finish(c, fail(c, exc, _error_stage(exc), took.get(c.claim_id, 0.0)))
-                continue
-            destination = archive(c, outputs)
-            log.info("%s -> %s", c.name, ", ".join(outputs) or "(no outputs)")
-            finish(c, FileOutcome(c.name, "archived", c.sha256, outputs=outputs, path=destination,
-                                  seconds=took.get(c.claim_id, 0.0)))
-    # Same content dropped twice in one pass: processed once, the copies follow its outcome.
-    for c in followers:
-        earlier = earlier_success(c.data_dir, c.sha256)
-        if earlier is not None:
-            finish(c, archive_duplicate(c, earlier))
-        else:
-            leader = leaders[c.sha256]
-            reason = f"same content as {leader.name!r}, which failed in this pass; not processed twice"
-            finish(c, fail(c, reason, "duplicate"))
+                finish(c, handle(c))
+            finally:
+                release(c.hold)
+                c.hold = None
+
+    workers = max(1, max_workers)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inbox") as pool:
+        # copy_context: callers' context (e.g. a Prefect flow run) follows the work into each thread.
+        futures = [pool.submit(contextvars.copy_context().run, worker) for _ in range(workers)]
+    try:
+        for future in futures:
+            future.result()  # an error of the inbox itself (not of a file) ends the pass, as before
+    finally:
+        for item in pending:  # left by a worker that stopped on such an error
+            if isinstance(item, Claim):
+                release(item.hold)
