@@ -302,8 +302,24 @@ def fewer_gc_pauses(first_threshold: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+#: Stages whose cue phrases, features and templates are English: skipped on another language.
+_ENGLISH_ONLY_STAGES = ("structure", "clips", "highlights")
+
+
 def run_stage(name: str, episode: Episode, settings: Settings) -> Episode:
-    """Run one named stage on ``episode``; a failure raises :class:`StageError` naming the stage and input."""
+    """Run one named stage on ``episode``; a failure raises :class:`StageError` naming the stage and input.
+
+    On an episode whose ``language`` is not English the English-only stages
+    (structure, clips, highlights) are skipped and ``episode.notes`` says so
+    once; speakers, clean (language-neutral edits only) and chapters run.
+    """
+    language = (episode.language or "en").lower()
+    if name in _ENGLISH_ONLY_STAGES and not language.startswith("en"):
+        note = (f"language {language!r}: English-only stages ({', '.join(_ENGLISH_ONLY_STAGES)}) skipped; "
+                "cleanup made only language-neutral edits; chapter titles are English-tuned")
+        if note not in episode.notes:
+            episode.notes.append(note)
+        return episode
     with stage_errors(name, episode.source):
         return STAGES[name](episode, settings)
 
