@@ -39,7 +39,15 @@ class Settings:
     show:
         Show name, used in attributions ("— Eiso Kant on MLST").
     clip_count:
-        Number of clips to publish.
+        Number of clips to publish; None lets the episode's length decide
+        (:func:`castline.segment.clips.pick_counts`).
+    url:
+        The episode's page: every post and the last post of each thread end on it,
+        and the episode copy lists it (``metadata["url"]``).
+    sponsors:
+        Sponsor names as the show spells them, for the episode copy.
+    quote_min_confidence:
+        Previews and posts quote only turns whose speaker confidence reaches this.
     embedder:
         Sentence vectors for topic segmentation: ``"minilm"`` (the packaged
         all-MiniLM-L6-v2), ``"tfidf"``, or ``"auto"`` (MiniLM when installed).
@@ -55,12 +63,15 @@ class Settings:
     glossary: list[str] = field(default_factory=list)
     title: str | None = None
     show: str | None = None
-    clip_count: int = 3
+    clip_count: int | None = None
     embedder: str = "auto"
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
     corrections: str | None = None
+    url: str | None = None
+    sponsors: list[str] = field(default_factory=list)
+    quote_min_confidence: float = 0.5
 
     def speaker_count_hints(self) -> dict[str, int]:
         """Diarization hints: explicit counts, else the number of named speakers."""
@@ -84,7 +95,7 @@ _STAGE_SETTINGS = {
     "clean": ("glossary",),
     "chapters": ("embedder",),
     "clips": ("clip_count",),
-    "highlights": ("show",),
+    "highlights": ("show", "url", "sponsors", "quote_min_confidence", "speakers", "glossary"),
 }
 
 
@@ -159,13 +170,16 @@ def _clips(ep: Episode, s: Settings) -> Episode:
 
 
 def _highlights(ep: Episode, s: Settings) -> Episode:
-    from castline.highlights import add_threads, make_highlights, make_previews
+    from castline.highlights import add_threads, episode_copy, make_highlights, make_previews
 
     if s.show and not ep.show:
         ep.show = s.show
-    ep.previews = make_previews(ep)
-    ep.highlights = make_highlights(ep)
+    if s.url:
+        ep.metadata["url"] = s.url.replace("{slug}", ep.slug)  # plain replace: a URL may hold braces
+    ep.previews = make_previews(ep, min_confidence=s.quote_min_confidence)
+    ep.highlights = make_highlights(ep, min_confidence=s.quote_min_confidence)
     add_threads(ep)
+    ep.metadata["copy"] = episode_copy(ep, sponsors=s.sponsors, glossary=s.glossary)
     return ep
 
 
@@ -354,11 +368,14 @@ def build_settings(
     glossary: str | Path | None = None,
     title: str | None = None,
     show: str | None = None,
+    url: str | None = None,
 ) -> Settings:
     """Settings from user-facing options, merged with the show's profile when one exists.
 
     Explicit options win: ``speakers`` replaces the profile's hosts, a glossary
-    file adds to the profile's glossary.
+    file adds to the profile's glossary, ``url`` (the episode's page) replaces
+    the profile's. A profile's ``url`` may hold ``{slug}``, filled by the
+    highlights stage with the episode's slug.
     """
     from castline.diarize import parse_speakers
     from castline.model import Speaker
@@ -379,4 +396,7 @@ def build_settings(
         title=title,
         show=(profile.name if profile else show) or None,
         embedder=os.environ.get("CASTLINE_EMBEDDER", "auto"),
+        url=url or (profile.url if profile else None) or None,
+        sponsors=list(profile.sponsors) if profile else [],
+        quote_min_confidence=profile.quote_min_confidence if profile else 0.5,
     )

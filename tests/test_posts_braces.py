@@ -37,6 +37,12 @@ def test_the_reported_episode_gets_its_threads():
     """The report's reproduction: ~40 s on "{1, 2}" used to raise KeyError: '1, 2'."""
     episode = pipeline.process(_set_literal_episode(), pipeline.Settings(embedder="tfidf", clip_count=2))
     assert episode.clips, "the episode should still yield a clip"
+    assert verify_quotes(episode) == []
+    # The line is the episode's best preview, and a thread never repeats a preview:
+    # with the previews gone, the thread quotes it, braces and all.
+    assert any("{1, 2}" in p.text for p in episode.previews)
+    episode.previews = []
+    add_threads(episode)
     posts = [post for clip in episode.clips for post in clip.thread]
     assert any("{1, 2}" in post for post in posts)
     assert verify_quotes(episode) == []

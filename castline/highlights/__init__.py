@@ -9,7 +9,8 @@ the same explainable features as clips (:func:`castline.segment.passages.passage
   spans, scores, fragments, how a post shows a quote);
 * :mod:`~castline.highlights.previews`: quotes for a cold open or trailer;
 * :mod:`~castline.highlights.posts`: highlights with their posts, clip threads;
-* :mod:`~castline.highlights.verify`: the verbatim check.
+* :mod:`~castline.highlights.verify`: the verbatim check;
+* :mod:`~castline.highlights.episode_copy`: title options, description and cover text.
 
 Example
 -------
@@ -21,19 +22,32 @@ Example
 
 from __future__ import annotations
 
-from castline.highlights.posts import add_threads, highlight_tweet, make_highlights
+from castline.highlights.episode_copy import copy_problems, episode_copy
+from castline.highlights.posts import add_threads, episode_link, highlight_tweet, make_highlights
 from castline.highlights.previews import make_previews
-from castline.highlights.quotes import ELISION, fragment_problem, post_quote, quote_in_post
+from castline.highlights.quotes import (
+    ELISION,
+    fragment_problem,
+    post_quote,
+    quote_in_post,
+    reference_problem,
+    standalone_problem,
+)
 from castline.highlights.verify import verify_quotes
 
 __all__ = [
     "ELISION",
     "add_threads",
+    "copy_problems",
+    "episode_copy",
+    "episode_link",
     "fragment_problem",
     "highlight_tweet",
     "make_highlights",
     "make_previews",
     "post_quote",
     "quote_in_post",
+    "reference_problem",
+    "standalone_problem",
     "verify_quotes",
 ]

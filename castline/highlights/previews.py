@@ -1,4 +1,4 @@
-"""Previews: 5-8 pithy stand-alone quotes of 5-15 s for a cold open or trailer.
+"""Previews: pithy stand-alone quotes of 5-15 s for a cold open or trailer (3 to 8, by length).
 
 Example
 -------
@@ -14,13 +14,16 @@ from castline.highlights.quotes import (
     Candidate,
     by_turn,
     clause_prefixes,
-    fragment_problem,
     near_duplicate,
+    pick_counts,
+    quotable_speakers,
     quote_score,
     quote_start,
     spans_time,
+    standalone_problem,
 )
 from castline.model import Episode, Preview
+from castline.segment.clips import biography_turns
 from castline.segment.passages import is_finished
 from castline.segment.sentence_units import SentenceUnit, episode_end, sentence_units
 
@@ -28,11 +31,20 @@ __all__ = ["make_previews"]
 
 
 def _preview_candidates(
-    episode: Episode, units: Sequence[SentenceUnit], min_s: float, max_s: float
+    episode: Episode, units: Sequence[SentenceUnit], min_s: float, max_s: float, min_confidence: float = 0.0
 ) -> list[Candidate]:
     out: list[Candidate] = []
+    voices = quotable_speakers(episode)
+    bio = biography_turns(episode)
     for ti, turn_units in by_turn(units).items():
-        text = episode.turns[ti].text
+        if ti in bio:
+            continue  # "I started programming when I was young": the show notes say who the guest is
+        turn = episode.turns[ti]
+        if voices is not None and turn.speaker not in voices:
+            continue  # a guest is on: the host's lines set up, the guest's make the trailer
+        if turn.confidence < min_confidence:
+            continue  # who said it is in doubt
+        text = turn.text
         options: list[tuple[list[tuple[int, int]], list[int], float]] = []
         for i, u in enumerate(turn_units):
             a = quote_start(u)
@@ -61,7 +73,9 @@ def _preview_candidates(
             if spans[-1][1] == last.end and (last.n_words < 2 or not is_finished(last.text)):
                 continue  # ends on a dangling one-word sentence ("... naturally. AI.") or an unfinished one
             quote = ELISION.join(text[a:b] for a, b in spans)
-            if fragment_problem(quote):
+            if not quote[:1].isupper() and not quote[:1].isdigit():
+                continue  # a trailer line starts where a sentence does, capital and all
+            if standalone_problem(quote):
                 continue
             score = quote_score(quote, ideal_words=(14, 30), question=0.0) + adjust
             t = episode.turns[ti]
@@ -82,20 +96,31 @@ def _preview_candidates(
 def make_previews(
     episode: Episode,
     *,
-    count: tuple[int, int] = (5, 8),
+    count: tuple[int, int] | None = None,
     min_s: float = 5.0,
     max_s: float = 15.0,
+    min_confidence: float = 0.0,
 ) -> list[Preview]:
-    """5-8 pithy stand-alone quotes of 5-15 s for a cold open or trailer, best first.
+    """Pithy stand-alone quotes of 5-15 s for a cold open or trailer, best first.
 
     Quotes are whole sentences, a clause that opens a long sentence, or two
-    sentences of one turn joined by an elision (``[...]``). They come from
-    neither ads nor the cold open, no two share a sentence, and they are spread
-    across the episode (a minimum gap between them, relaxed only when needed to
-    reach the minimum count).
+    sentences of one turn joined by an elision (``[...]``), starting with a
+    capital. They come from neither ads nor the cold open, introduction or
+    closing, from the guests when a guest is on (:func:`quotable_speakers`),
+    from turns whose speaker confidence is at least ``min_confidence``, and
+    name what they talk about (:func:`standalone_problem`). No two share a
+    sentence, and they are spread across the episode (a minimum gap between
+    them, relaxed only when needed to reach the minimum count). ``count`` is
+    ``(minimum, maximum)``; by default the maximum follows the episode's length
+    (:func:`pick_counts`) and the minimum is half of it.
     """
     units = sentence_units(episode)
-    candidates = sorted(_preview_candidates(episode, units, min_s, max_s), key=lambda c: -c.score)
+    candidates = sorted(
+        _preview_candidates(episode, units, min_s, max_s, min_confidence), key=lambda c: -c.score
+    )
+    if count is None:
+        high = pick_counts(episode)["previews"]
+        count = (max(1, (high + 1) // 2), high)
     low, high = count
     total = episode_end(episode) or 1.0
     chosen: list[Candidate] = []

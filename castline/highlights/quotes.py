@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from castline.model import Episode
+from castline.segment.clips import pick_counts
 from castline.segment.passages import is_question, lead_trim, opening_problem, passage_features
+from castline.segment.references import reference_problem
+from castline.segment.sentence_units import EXCLUDED_TAGS as _EXCLUDED
 from castline.segment.sentence_units import SentenceUnit
 from castline.text import FIRST_PERSON_CAPS, sentences, words
 
@@ -28,13 +31,17 @@ __all__ = [
     "attributed",
     "by_turn",
     "clause_prefixes",
+    "pick_counts",
+    "quotable_speakers",
     "fragment_problem",
     "near_duplicate",
     "post_quote",
     "quote_in_post",
     "quote_score",
     "quote_start",
+    "reference_problem",
     "spans_time",
+    "standalone_problem",
 ]
 
 #: How an elision inside a preview is marked.
@@ -231,9 +238,79 @@ def fragment_problem(quote: str) -> str | None:
 
 
 def near_duplicate(text: str, chosen: Iterable[str], threshold: float = 70) -> bool:
+    """Does ``text`` read as one of ``chosen`` again: a close match, one inside the
+    other, or the same opening words ("Software development is not about writing code")."""
     from rapidfuzz import fuzz
 
+    opening = _opening_words(text)
     return any(
+        (opening and opening == _opening_words(c)) or
         fuzz.ratio(text.lower(), c.lower()) >= threshold or fuzz.partial_ratio(text.lower(), c.lower()) >= 90
         for c in chosen
     )
+
+
+def _opening_words(text: str, n: int = 6) -> tuple[str, ...]:
+    tokens = [w.lower() for w in words(text)]
+    return tuple(tokens[:n]) if len(tokens) >= n else ()
+
+
+# -- what a quote needs from outside itself ---------------------------------------------
+
+_TAG_WORDS = (
+    r"laughs?|laughter|laughing|inaudible|unintelligible|crosstalk|cross-talk|applause|music|silence|pause|"
+    r"chuckles?|sighs?|coughs?|indiscernible|unclear|noise|phonetic|overlapping|audio|break"
+)
+_TRANSCRIBER_TAG = re.compile(
+    # a timestamp, a stage direction in lower case, or a known tag word; a producer's
+    # capitalised "[Generalisation]" and the elision mark "[...]" are not tags.
+    rf"\[(?:[^\]\n]*\d{{1,2}}:\d{{2}}[^\]\n]*|[a-z][^\]\n]{{0,40}}|(?i:{_TAG_WORDS})[^\]\n]{{0,30}}|\?+)\]"
+    rf"|\((?i:{_TAG_WORDS})[^)\n]{{0,30}}\)"
+)
+# A sponsor read that the structure stage missed: its tell-tale phrases.
+_SPONSOR_READ = re.compile(
+    r"\b(?:brought\s+to\s+you\s+by|sponsored\s+by|(?:our|today's|this\s+episode's)\s+sponsors?\b|"
+    r"promo\s+code|discount\s+code|use\s+(?:the\s+)?code\s+\w+|free\s+trial|"
+    r"(?:head|go)\s+(?:over\s+)?to\s+[\w.-]+\s*(?:\.|dot)\s*(?:com|io|dev|ai|fm|co)\b|"
+    r"[\w-]+\.(?:com|io|dev|fm|co)/[\w-]+|(?:dot\s+com|\.com)\s+slash\b)",
+    re.IGNORECASE,
+)
+
+
+# "If I have... A software developer": the speaker broke off mid-sentence.
+_RESTART = re.compile(r"\w(?:\.\.\.|…)\s+[A-Z]")
+
+
+def standalone_problem(quote: str) -> str | None:
+    """Why ``quote`` cannot go out as a preview or post as it is, or None.
+
+    Adds to :func:`fragment_problem` what a reader of a post would trip over:
+    a referent outside the quote (:func:`reference_problem`), a transcriber's
+    tag inside it ("[inaudible 00:24:15]", "[laughs]") and the words of a
+    sponsor read the structure stage did not tag.
+    """
+    if _TRANSCRIBER_TAG.search(quote.replace(ELISION, " ")):
+        return "holds a transcriber's tag"
+    if _SPONSOR_READ.search(quote):
+        return "reads as a sponsor read"
+    if _RESTART.search(quote):
+        return "breaks off and starts again"
+    return fragment_problem(quote) or reference_problem(quote)
+
+
+# -- whose words, and how many ----------------------------------------------------------
+
+
+def quotable_speakers(episode: Episode, *, min_share: float = 0.1) -> set[str] | None:
+    """Speaker ids whose words previews and posts quote: the guests' (and anyone not a
+    host) when a guest says at least ``min_share`` of the words; None (anyone) otherwise,
+    as in a co-hosted show, where the hosts are the voices."""
+    said: dict[str, int] = {}
+    for t in episode.turns:
+        if t.speaker and not set(t.tags) & _EXCLUDED:
+            said[t.speaker] = said.get(t.speaker, 0) + len(t.text.split())
+    total = sum(said.values()) or 1
+    roles = {s.id: s.role for s in episode.speakers}
+    if not any(roles.get(sid) == "guest" and n >= min_share * total for sid, n in said.items()):
+        return None
+    return {sid for sid in said if roles.get(sid) != "host"}

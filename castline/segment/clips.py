@@ -25,11 +25,12 @@ from castline.segment.passages import (
     passage_features,
     strip_list_marker,
 )
+from castline.segment.references import reference_problem
 from castline.segment.sentence_units import EXCLUDED_TAGS, SentenceUnit, sentence_units
 from castline.segment.titles import ranked_phrases, same_title, title_case
 from castline.text import content_words, words
 
-__all__ = ["find_clips"]
+__all__ = ["biography_turns", "find_clips", "pick_counts", "talk_minutes"]
 
 # The other speaker's reply opening on a reaction ("Wow", "Great point"): the passage landed.
 _REACTION = re.compile(
@@ -39,6 +40,72 @@ _REACTION = re.compile(
     r"so true|yes!|mind-blowing|beautiful)",
     re.IGNORECASE,
 )
+
+
+# The host's invitation to introduce oneself: what follows is a biography, not a clip.
+_BIO_PROMPT = re.compile(
+    r"\b(?:tell\s+(?:us|me|the\s+audience|our\s+(?:listeners|audience)|people|everyone|folks)\s+"
+    r"(?:a\s+(?:little\s+)?(?:bit\s+)?)?(?:more\s+)?about\s+(?:yourself|you\b|your\s+(?:background|journey|story|career))"
+    r"|introduce\s+yourself|a\s+(?:little\s+)?(?:bit\s+)?about\s+yourself|who\s+are\s+you\b"
+    r"|(?:your|you're\s+from\s+a)\s+background\b|how\s+did\s+you\s+(?:get\s+(?:started|into)|end\s+up|first\s+get))",
+    re.IGNORECASE,
+)
+
+
+def biography_turns(episode: Episode, *, early: float = 0.3) -> set[int]:
+    """Turns of the guests' biography exchange: the prompt to introduce oneself and its answer.
+
+    "Can you tell us a little bit about yourself?" anywhere, and "your
+    background" or "how did you get started" in the first ``early`` share of
+    the episode, mark the asking turn and the other speaker's reply that
+    follows; previews, posts and clips leave both out (the show notes say who
+    the guest is).
+    """
+    turns = episode.turns
+    if not turns:
+        return set()
+    end = max(t.end for t in turns) or 1.0
+    out: set[int] = set()
+    for i, t in enumerate(turns):
+        m = _BIO_PROMPT.search(t.text)
+        if not m:
+            continue
+        strong = re.search(r"yourself|about\s+you\b|who\s+are\s+you", m.group(), re.IGNORECASE)
+        if not strong and t.start > early * end:
+            continue
+        out.add(i)
+        j = i + 1
+        while j < len(turns) and not turns[j].text.strip():
+            j += 1
+        if j < len(turns) and turns[j].speaker != t.speaker:
+            out.add(j)
+    return out
+
+
+def talk_minutes(episode: Episode) -> float:
+    """Minutes of the episode's own talk: sponsor reads, cold open, intro and closing left out."""
+    total = 0.0
+    for t in episode.turns:
+        if not set(t.tags) & EXCLUDED_TAGS and t.text.strip():
+            total += max(0.0, t.end - t.start)
+    return total / 60.0
+
+
+def pick_counts(episode: Episode) -> dict[str, int]:
+    """How many previews, highlights and clips an episode gets: it follows its length.
+
+    The rule: one preview per 6 minutes of talk (3 to 8), one highlight per 5
+    minutes (3 to 12), one clip per 20 minutes (1 to 5), counted on the talk
+    left after sponsor reads, the cold open, the introduction and the closing.
+    These are ceilings: each maker stops earlier when the material runs out
+    (too few candidates, or candidates far below the best).
+    """
+    minutes = talk_minutes(episode)
+
+    def rule(per: float, lo: int, hi: int) -> int:
+        return max(lo, min(hi, round(minutes / per)))
+
+    return {"previews": rule(6.0, 3, 8), "highlights": rule(5.0, 3, 12), "clips": rule(20.0, 1, 5)}
 
 
 def _payoff(units: Sequence[SentenceUnit], a: int, b: int) -> bool:
@@ -106,7 +173,12 @@ def _title_candidates(texts: list[str], context: str | None, exclude: Sequence[s
     for text in texts:
         n = len(words(text))
         feats = passage_features(text)
-        if 4 <= n <= 8 and (feats.claims or feats.contrarian) and opening_problem(text) is None:
+        if (
+            4 <= n <= 8
+            and (feats.claims or feats.contrarian)
+            and opening_problem(text) is None
+            and reference_problem(text) is None
+        ):
             claims.append((feats.score(), text.rstrip(".!")))
     for _, claim in sorted(claims, reverse=True):
         yield claim
@@ -132,18 +204,29 @@ def _lines_naming(texts: list[str], name: str, max_words: int = 9) -> list[str]:
     return [text for _, text in sorted(found, reverse=True)]
 
 
-def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: float = 180) -> list[Clip]:
+def find_clips(
+    episode: Episode, *, count: int | None = None, min_s: float = 30, max_s: float = 180
+) -> list[Clip]:
     """The ``count`` most compelling self-contained passages, best first.
 
     A candidate is a run of whole sentences lasting ``min_s``-``max_s`` seconds
     that opens without leaning on earlier talk, opens on a question or a claim
-    where it can, ends on a payoff, and touches no ``ad`` or ``cold_open`` turn.
+    where it can, ends on a payoff, and touches no ``ad`` or ``cold_open`` turn
+    nor the guest's biography exchange (:func:`biography_turns`). With a guest
+    on, a clip opens where a thread starts: the host's question only when it
+    stands alone (short, naming its subject), else the first words of an answer.
+    ``count`` defaults to :func:`pick_counts` (it follows the episode's length).
     Scores add specificity, claims, stories, emotion and a reaction that follows,
     minus hedging and filler; ``Clip.reasons`` says which fired. Chosen clips
     overlap each other by at most 20% of the shorter one.
     """
+    if count is None:
+        count = pick_counts(episode)["clips"]
     units = sentence_units(episode)
     n = len(units)
+    bio = biography_turns(episode)
+    roles = {s.id: s.role for s in episode.speakers}
+    guest_on = any(roles.get(t.speaker) == "guest" for t in episode.turns if t.text.strip())
     # The best single line of a window: a clip needs at least one quotable moment.
     peaks = [max(passage_features(u.text).score(), 0.0) for u in units]
     # (score, a, b, features, reactor follows): reasons are worded only for the chosen few.
@@ -156,9 +239,17 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
 
     for a in range(n):
         first = units[a]
-        if first.excluded or opening_problem(first.text):
+        if first.excluded or first.turn in bio or opening_problem(first.text):
             continue
+        if reference_problem(first.text):
+            continue  # "We've done a lot of work with them": who?
         opening = _opening(first.text)
+        if opening == "question" and not _question_title(first.text, 25):
+            continue  # "How hard is it?" hooks nobody who missed what "it" is
+        if guest_on and roles.get(first.speaker) == "host":
+            # The host's set-up is no thread's start; a question that stands alone is.
+            if opening != "question" or not _question_title(first.text, 20):
+                continue
         opens_question = opening == "question"
         open_bonus = {"question": 0.6, "claim": 0.4}.get(opening, 0.0)
         if first.turn_first:
@@ -166,7 +257,7 @@ def find_clips(episode: Episode, *, count: int = 3, min_s: float = 30, max_s: fl
         feats = PassageFeatures()
         peak = 0.0
         for b in range(a, n):
-            if units[b].excluded:
+            if units[b].excluded or units[b].turn in bio:
                 break
             duration = units[b].time_end - first.time_start
             if duration > max_s:
