@@ -13,7 +13,9 @@ For every :class:`~castline.model.Clip` and :class:`~castline.model.Preview`:
   ITU-R BS.1770), the podcast norm, checked again on the encoded file;
 * written as ``clips/clip-01.mp3`` / ``clips/preview-01.mp3`` with ``.srt`` and
   ``.vtt`` captions whose word timing is relative to the clip start;
-* ``clip.audio`` / ``preview.audio`` set to the path relative to the episode folder.
+* ``clip.audio`` / ``preview.audio`` set to the path relative to the episode folder;
+* unless turned off, a vertical and a square captioned video of each
+  (:mod:`castline.export.clip_video`), listed in ``metadata["clip_video"]``.
 """
 
 from __future__ import annotations
@@ -233,26 +235,54 @@ def _write_captions(cues: list[_Cue], base: Path) -> None:
     vtt.save(str(base.with_suffix(".vtt")))
 
 
-def _render(audio_path: Path, spans: list[tuple[float, float]], index: _WordIndex, names: dict[str, str]):
-    """Cut and join ``spans``; returns the audio and its caption cues."""
+@dataclass
+class _Rendered:
+    """A clip's audio, its caption cues, and where its words and pieces fall in it."""
+
+    audio: object
+    cues: list[_Cue]
+    #: ``(start, end, text, speaker id)`` of every word, in clip time.
+    words: list[tuple[float, float, str, str | None]]
+    #: ``(source_start, source_end, clip_start)`` of each span joined.
+    pieces: list[tuple[float, float, float]]
+
+
+def _render(
+    audio_path: Path, spans: list[tuple[float, float]], index: _WordIndex, names: dict[str, str]
+) -> _Rendered:
+    """Cut and join ``spans``: the audio, its caption cues and its words in clip time."""
     joined = None
     cues: list[_Cue] = []
+    words: list[tuple[float, float, str, str | None]] = []
+    pieces: list[tuple[float, float, float]] = []
     for start, end in spans:
         piece = _cut(audio_path, start, end)
         fade = 0 if joined is None else min(CROSSFADE_MS, len(joined) // 2, len(piece) // 2)
         position = 0.0 if joined is None else (len(joined) - fade) / 1000
-        piece_cues = caption_cues(index.within(start, end), start, names)
+        inside = index.within(start, end)
+        piece_cues = caption_cues(inside, start, names)
         for cue in piece_cues:
             cue.start += position
             cue.end += position
         cues.extend(piece_cues)
+        words.extend(
+            (max(0.0, w.start - start) + position, max(0.0, w.end - start) + position, w.text, w.speaker)
+            for w in inside
+        )
+        pieces.append((max(0.0, start), max(0.0, start) + len(piece) / 1000, position))
         joined = piece if joined is None else joined.append(piece, crossfade=fade)
     fade = min(CLIP_FADE_MS, len(joined) // 4)
-    return _normalise(joined.fade_in(fade).fade_out(fade)), cues
+    return _Rendered(_normalise(joined.fade_in(fade).fade_out(fade)), cues, words, pieces)
 
 
 def cut_clips(
-    episode: Episode, audio_path: str | Path, out_dir: str | Path, *, fmt: str = "mp3", clean: bool = False
+    episode: Episode,
+    audio_path: str | Path,
+    out_dir: str | Path,
+    *,
+    fmt: str = "mp3",
+    clean: bool = False,
+    video: bool | None = None,
 ) -> None:
     """Cut every clip and preview of ``episode`` from ``audio_path`` into ``clips/``.
 
@@ -263,6 +293,12 @@ def cut_clips(
     of mp3, ogg, m4a, wav, flac. With ``clean``, words the cleanup removed and
     pauses over 0.7 s are cut out too (:mod:`castline.export.clean_cut`), and
     the captions follow the cut.
+
+    With ``video`` (default: unless ``$CASTLINE_CLIP_VIDEO`` is ``0``), each also
+    gets ``<stem>.vertical.mp4`` and ``<stem>.square.mp4`` with burnt-in word-timed
+    captions (:mod:`castline.export.clip_video`), listed in
+    ``episode.metadata["clip_video"]``; a video that cannot be made leaves a note
+    there and the audio clip as it is.
     """
     if fmt not in _EXPORT:
         raise ValueError(f"unsupported clip format {fmt!r}; use one of {sorted(_EXPORT)}")
@@ -273,6 +309,13 @@ def cut_clips(
     export_format, export_options = _EXPORT[fmt]
     index = _WordIndex(episode)
     names = {speaker.id: speaker.name for speaker in episode.speakers}
+
+    from castline.export.clip_video import ClipVideos, clip_video_enabled
+
+    if video is None:
+        video = clip_video_enabled()
+    videos = ClipVideos(episode, audio_path, folder) if video else None
+    episode.metadata.pop("clip_video", None)
 
     jobs: list[tuple[object, str, list[tuple[float, float]]]] = []
     for number, clip in enumerate(episode.clips, start=1):
@@ -290,7 +333,8 @@ def cut_clips(
             from castline.export.clean_cut import keep_spans
 
             spans = [kept for a, b in spans for kept in keep_spans(episode, a, b)]
-        audio, cues = _render(audio_path, spans, index, names)
+        rendered = _render(audio_path, spans, index, names)
+        audio, cues = rendered.audio, rendered.cues
         base = folder / stem
         target = base.with_suffix(f".{fmt}")
         # Write beside and rename, so a crash never leaves half a clip behind.
@@ -307,6 +351,8 @@ def cut_clips(
         partial.replace(target)
         _write_captions(cues, base)
         item.audio = f"clips/{target.name}"
+        if videos is not None:
+            videos.render(item, stem, audio, rendered)
 
     # Each job is ffmpeg cuts and encodes in child processes: run two at a time.
     from concurrent.futures import ThreadPoolExecutor
@@ -314,3 +360,5 @@ def cut_clips(
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         for future in [pool.submit(render_one, *job) for job in jobs]:
             future.result()
+    if videos is not None:
+        episode.metadata["clip_video"] = videos.listing()

@@ -5,8 +5,8 @@ transcript), the readable transcript with chapter marks, sponsor reads set
 apart and uncertain speaker attributions flagged, the clips with their reasons,
 transcripts, threads and audio players, the previews, and the posts. It needs
 no network and no other file, except the clip audio that ``clip.audio`` /
-``preview.audio`` point to (paths relative to the episode folder, where the
-report is written).
+``preview.audio`` point to and the clip videos ``metadata["clip_video"]`` lists
+(paths relative to the episode folder, where the report is written).
 
 Rendering uses Jinja2 (a Prefect dependency) with autoescaping on, so no text
 from a transcript, a title or a speaker name can inject markup.
@@ -62,11 +62,15 @@ ol.chapters li { margin: .15rem 0; }
 .thread li { margin: .35rem 0; white-space: pre-wrap; }
 ul.reasons { margin: .3rem 0; color: var(--muted); }
 audio { display: block; width: 100%; margin: .5rem 0; }
+video.clip-video { display: block; width: 270px; max-width: 100%; margin: .5rem 0; background: #000; }
 ul.quotes { padding-left: 1.1rem; }
 ul.quotes li { margin: .6rem 0; }
 """
 
-_TEMPLATE = """<!DOCTYPE html>
+_TEMPLATE = """{% macro video_player(v) -%}
+<video class="clip-video" controls preload="none" playsinline src="{{ v.vertical }}"></video>
+<span class="meta">Video: <a href="{{ v.vertical }}">vertical</a> · <a href="{{ v.square }}">square</a></span>
+{%- endmacro %}<!DOCTYPE html>
 <html lang="{{ language }}">
 <head>
 <meta charset="utf-8">
@@ -106,6 +110,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <p class="meta"><time>{{ clip.stamp }}</time>{% if clip.names %} · {{ clip.names }}{% endif %}
  · score {{ clip.score }}</p>
 {% if clip.audio %}<audio controls preload="none" src="{{ clip.audio }}"></audio>{% endif %}
+{% if clip.video %}{{ video_player(clip.video) }}{% endif %}
 {% if clip.reasons %}<ul class="reasons">{% for r in clip.reasons %}<li>{{ r }}</li>{% endfor %}</ul>
 {% endif %}
 <blockquote>{% for para in clip.paragraphs %}<p>{{ para }}</p>{% endfor %}</blockquote>
@@ -113,14 +118,16 @@ _TEMPLATE = """<!DOCTYPE html>
 <ol class="thread">{% for post in clip.thread %}<li>{{ post }}</li>{% endfor %}</ol>{% endif %}
 </article>
 {% else %}<p class="meta">No clips.</p>{% endfor %}
-</section>
+{% for note in video_notes %}<p class="note">{{ note }}</p>
+{% endfor %}</section>
 
 <section id="previews">
 <h2>Previews</h2>
 {% if previews %}<ul class="quotes">
 {% for p in previews %}<li class="preview"><span class="quote">“{{ p.text }}”</span> — {{ p.name }}
 <span class="stamp">({{ p.stamp }})</span>
-{% if p.audio %}<audio controls preload="none" src="{{ p.audio }}"></audio>{% endif %}</li>
+{% if p.audio %}<audio controls preload="none" src="{{ p.audio }}"></audio>{% endif %}
+{% if p.video %}{{ video_player(p.video) }}{% endif %}</li>
 {% endfor %}</ul>{% else %}<p class="meta">No previews.</p>{% endif %}
 </section>
 
@@ -217,8 +224,9 @@ def episode_report_html(episode: Episode) -> str:
 
     Sections: title, show, speakers and duration; chapter list linked to marks
     in the transcript; clips (title, times, reasons, transcript, thread, audio
-    player when ``clip.audio`` is set); previews (with players when
-    ``preview.audio`` is set); posts; and the readable transcript with a
+    player when ``clip.audio`` is set, video player and links when
+    ``metadata["clip_video"]`` lists its videos); previews (with players when
+    ``preview.audio`` / its videos are set); posts; and the readable transcript with a
     ``Name HH:MM:SS`` header per turn, sponsor reads set apart and
     low-confidence speaker attributions marked; when ``metadata["publish"]`` lists
     them, the ``publish/`` files (linked) and the soundbites. Audio ``src`` and file
@@ -255,6 +263,8 @@ def episode_report_html(episode: Episode) -> str:
         blocks.append(_Block(0, "", "", [], False, False, False, "", chapters=pending))
     end = max([episode.duration or 0.0, *(t.end for _, t in visible)])
     publish = episode.metadata.get("publish") or {}
+    clip_video = episode.metadata.get("clip_video") or {}
+    videos = {(v.get("kind"), v.get("number")): v for v in clip_video.get("files", [])}
     context = {
         "language": episode.language or "en",
         "title": episode.title,
@@ -275,17 +285,20 @@ def episode_report_html(episode: Episode) -> str:
                 "reasons": clip.reasons,
                 "paragraphs": [line for line in clip.text.splitlines() if line.strip()],
                 "thread": clip.thread,
+                "video": videos.get(("clip", number)),
             }
-            for clip in episode.clips
+            for number, clip in enumerate(episode.clips, start=1)
         ],
+        "video_notes": clip_video.get("notes", []),
         "previews": [
             {
                 "text": p.text,
                 "name": episode.speaker_name(p.speaker),
                 "stamp": _span(p.start, p.end),
                 "audio": p.audio,
+                "video": videos.get(("preview", number)),
             }
-            for p in episode.previews
+            for number, p in enumerate(episode.previews, start=1)
         ],
         "highlights": [
             {"tweet": h.tweet, "stamp": format_timestamp(h.start), "weighted_length": h.weighted_length}
