@@ -282,3 +282,21 @@ def test_profile_gives_url_sponsors_and_confidence(tmp_path, monkeypatch):
     (tmp_path / "bad.yaml").write_text("name: Bad\nquote_min_confidence: lots\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.yaml: quote_min_confidence"):
         find_profile("bad", tmp_path)
+
+
+def test_episode_copy_is_written_beside_episode_json(processed_seeds, tmp_path):
+    import json
+
+    from castline.export import write_outputs
+
+    ep = _mlst(processed_seeds)
+    paths = write_outputs(ep, tmp_path / "out")
+    text = paths["episode-copy.md"].read_text(encoding="utf-8")
+    c = ep.metadata["copy"]
+    assert all(t in text for t in c["titles"]) and c["description"] in text
+    data = json.loads(paths["episode.json"].read_text(encoding="utf-8"))
+    assert data["metadata"]["copy"]["titles"] == c["titles"]
+    assert data["metadata"]["copy"]["takeaways"][0]["turn"] == c["takeaways"][0]["turn"]
+    # An episode without copy says so instead of writing an empty file.
+    bare = Episode(title="Bare", slug="bare")
+    assert "No copy" in write_outputs(bare, tmp_path / "bare")["episode-copy.md"].read_text(encoding="utf-8")

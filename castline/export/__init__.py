@@ -3,7 +3,9 @@
 ``write_outputs(episode, out_dir)`` writes ``episode.json`` (validated against
 the committed JSON Schema), ``transcript.md``, ``transcript.srt``,
 ``transcript.vtt``, ``verbatim.md``, ``edits.md``, ``chapters.json``
-(Podcasting 2.0), ``show-notes.md``, ``highlights.md``, ``report.html`` (the episode at a
+(Podcasting 2.0), ``show-notes.md``, ``highlights.md``, ``episode-copy.md`` (title options,
+description and cover text, also in ``episode.json`` as ``metadata["copy"]``),
+``report.html`` (the episode at a
 glance, with audio players), for audio ``diarization.rttm``, and ``publish/``
 (:mod:`castline.export.publish`): Podcasting 2.0 transcripts and RSS item, editor
 timelines and marker files, listed in ``episode.json`` as ``metadata["publish"]``.
@@ -18,6 +20,7 @@ from castline.export.chapters import podcast_chapters
 from castline.export.episode_json import load_schema, validate_episode, write_episode_json
 from castline.export.markdown import (
     edits_markdown,
+    episode_copy_markdown,
     highlights_markdown,
     show_notes_markdown,
     transcript_markdown,
@@ -59,6 +62,8 @@ def write_outputs(episode: Episode, out_dir: str | Path) -> dict[str, Path]:
         "show-notes.md": show_notes_markdown(episode),
         "highlights.md": highlights_markdown(episode),
         "report.html": episode_report_html(episode),
+        # Beside episode.json, not in publish/: that folder holds exactly PUBLISH_FILES.
+        "episode-copy.md": episode_copy_markdown(episode),
     }
     if episode.metadata.get("diarization"):
         from castline.diarize.audio import to_rttm

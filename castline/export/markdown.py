@@ -11,6 +11,7 @@ __all__ = [
     "LOW_CONFIDENCE",
     "STRUCTURE_LABELS",
     "edits_markdown",
+    "episode_copy_markdown",
     "highlights_markdown",
     "show_notes_markdown",
     "structure_labels",
@@ -187,3 +188,28 @@ def highlights_markdown(episode: Episode) -> str:
             f"  <sub>{highlight.weighted_length}/280 · {format_timestamp(highlight.start)}</sub>",
         ]
     return "\n".join(lines) + "\n"
+
+
+def episode_copy_markdown(episode: Episode) -> str:
+    """``episode-copy.md``: the episode's copy for a producer to pick from and paste.
+
+    Title options, cover texts, the description (guest line, topics, takeaways with
+    their times, chapters, sponsor, mentions, link), then where each takeaway comes from.
+    Empty of copy (an episode processed before copy existed) it says so in one line.
+    """
+    copy = (episode.metadata or {}).get("copy") or {}
+    lines = [f"# {episode.title} — episode copy", ""]
+    if not copy:
+        return "\n".join(lines + ["No copy was made for this episode (run the highlights stage).", ""])
+    lines += ["## Title options", ""]
+    lines += [f"{i}. {t} <sub>({len(t)} characters)</sub>" for i, t in enumerate(copy.get("titles") or [], 1)]
+    lines += ["", "## Cover text", ""]
+    lines += [f"- {c}" for c in copy.get("cover") or []]
+    words = copy.get("description_words", 0)
+    lines += ["", f"## Description ({words} words)", "", copy.get("description", ""), ""]
+    takeaways = copy.get("takeaways") or []
+    if takeaways:
+        lines += ["## Where the takeaways come from", ""]
+        lines += [f"- {t['time']} · turn {t['turn']} · {t['speaker']}" for t in takeaways]
+        lines += [""]
+    return "\n".join(lines)
