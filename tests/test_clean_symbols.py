@@ -177,7 +177,15 @@ def test_suggest_glossary_still_finds_near_misses_beside_symbols() -> None:
         "Then Paulside said so in the U.S. and at AT&T, and DeepSeq too, about M&A and the U.S.",
         "The C++ code, the C++ tests and the C++ build were all A/B tested by A/B and A/B.",
     )
-    pairs = {(heard, likely) for heard, likely, _ in clean_stage(ep, [])}
+    # without the episode's own spellings as references, nothing repairs them: suggested
+    clean_episode(ep, names=False)
+    pairs = {(heard, likely) for heard, likely, _ in suggest_glossary(ep)}
     assert ("Paulside", "Poolside") in pairs
     assert ("DeepSeq", "DeepSeek") in pairs
+    assert_consistent(ep)
+    # with them (the default) the clean stage repairs both, and suggests neither
+    pairs = {(heard, likely) for heard, likely, _ in clean_stage(ep, [])}
+    assert not pairs & {("Paulside", "Poolside"), ("DeepSeq", "DeepSeek")}
+    text = " ".join(t.text for t in ep.turns)
+    assert "Then Poolside said so" in text and "DeepSeek too" in text
     assert_consistent(ep)

@@ -126,7 +126,8 @@ def test_twenty_thousand_words_restore_well_under_two_seconds(model):
     words = [w for d in _dialogues()[:2] for t in d["turns"] for w in strip_text(t["text"])]
     words = (words * (20_000 // len(words) + 1))[:20_000]
     model.predict(words[:50])
-    t0 = time.perf_counter()
+    # CPU time of this process, not wall time: the suite shares its cores with others
+    t0 = time.process_time()
     punct, case = model.predict(words)
     assert len(punct) == len(case) == 20_000
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0

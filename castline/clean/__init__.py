@@ -15,6 +15,7 @@ reading ``Turn.verbatim``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from castline.clean.casing import (
@@ -32,8 +33,11 @@ from castline.clean.disfluency import (
 )
 from castline.clean.glossary import (
     compile_glossary,
+    episode_names,
+    lexicon_names,
     load_glossary,
     mark_glossary,
+    mark_topic_homophones,
     suggest_glossary,
 )
 from castline.clean.paragraphs import mark_heading_lines, mark_paragraphs
@@ -120,6 +124,7 @@ def clean_turn(
     units: list[Unit] | None = None,
     english: bool = True,
     punctuation_plan=None,
+    name_counts: dict[str, int] | None = None,
 ) -> tuple[str, list[Edit]]:
     """Edit one turn; returns its readable text and the edits that produce it.
 
@@ -131,7 +136,8 @@ def clean_turn(
     language-neutral edits run (glossary, paragraphs, whitespace): the word lists
     are English ("um" is a German word). ``punctuation_plan``: the learned
     punctuation and case of a bare ASR chunk, predicted with its neighbours
-    (:func:`~castline.clean.punctuation.plan_bare_chunks`).
+    (:func:`~castline.clean.punctuation.plan_bare_chunks`). ``name_counts``: how
+    often the episode writes each word, for the glossary's ``episode`` terms.
     """
     units = tokenize(turn.verbatim) if units is None else units
     mark_heading_lines(units, turn.verbatim)
@@ -153,7 +159,7 @@ def clean_turn(
             for unit in units:
                 unit.deleted = None
         repair_deletions(units, continues=continues)
-        mark_glossary(units, glossary, continues=continues)
+        mark_glossary(units, glossary, continues=continues, counts=name_counts)
         mark_restored_punctuation(units, plan=punctuation_plan)
         mark_runon_breaks(units)
         mark_final_period(units, continued=continued)
@@ -162,17 +168,34 @@ def clean_turn(
     return render(turn, units, turn_index)
 
 
-def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
+def _stem_possessive(core: str) -> str:
+    return core[:-2] if len(core) > 3 and core.endswith(("'s", "’s")) else core
+
+
+def clean_episode(episode: Episode, *, glossary: Sequence[str] = (), names: bool = True) -> Episode:
     """Set every turn's readable ``text`` and replace ``episode.edits`` with the edits made.
 
     ``glossary`` lists correct spellings of names and terms ("Eiso Kant",
-    "DeepSeek"); near misses in the transcript are repaired to them.
+    "DeepSeek"); near misses in the transcript are repaired to them. With
+    ``names`` (English only) the episode's own spellings of names, the field's
+    well-known names and the episode's topic words repair mishearings too, on
+    stronger evidence (:mod:`castline.clean.glossary`).
     """
     terms = compile_glossary(glossary)
     edits: list[Edit] = []
     turns = episode.turns
     english = not episode.language or episode.language.lower().startswith("en")
     tokens = [tokenize(turn.verbatim) for turn in turns]
+    name_counts: dict[str, int] | None = None
+    if english and names:
+        # weaker references than the glossary, each with its own burden of evidence
+        spelled = episode_names(tokens)
+        have = {term.text for term in terms}
+        terms += compile_glossary([n for n in spelled if n not in have], source="episode", counts=spelled)
+        have |= {term.text for term in terms}
+        terms += compile_glossary([n for n in lexicon_names() if n not in have], source="lexicon")
+        name_counts = Counter(_stem_possessive(u.core) for units in tokens for u in units)
+        mark_topic_homophones(tokens, episode.title)
     lexicon = build_case_lexicon(tokens)
     carries = [
         i + 1 < len(turns) and _carries_on(turn, turns[i + 1], lexicon, tokens[i], tokens[i + 1])
@@ -195,6 +218,7 @@ def clean_episode(episode: Episode, *, glossary: Sequence[str] = ()) -> Episode:
             units=tokens[index],
             english=english,
             punctuation_plan=plans.get(index),
+            name_counts=name_counts,
         )
         turn.text = text
         edits.extend(turn_edits)

@@ -5,7 +5,22 @@ A source window of one to three words is replaced by a glossary term only when
 English, or spelling the term with spaces: "deep seek") and is not itself an
 everyday lower-case word, and (b) it matches the term both in spelling
 (rapidfuzz ratio) and in sound (jellyfish metaphone codes, compared with
-Jaro-Winkler).
+Jaro-Winkler). Digits are read as spoken ("2forAI Labs" is "Tufa AI Labs").
+
+Terms come from three places, each with its own burden of evidence
+(:attr:`GlossaryTerm.source`):
+
+* ``glossary``: the show profile, a glossary file, the speakers' names: trusted;
+* ``episode``: a name the episode itself spells the same way at least twice
+  mid-sentence ("Karpathy"); it repairs only a heard form that is no English
+  word and is heard less often ("Kapathi");
+* ``lexicon``: castline's list of well-known names of the field
+  (:mod:`castline.clean.names`: "Trainium", "Karpathy"); it repairs a heard
+  form that is no English word, or a capitalised real name said once ("Gwen")
+  only beside another name ("Gwen and Kapathi").
+
+:func:`mark_topic_homophones` repairs everyday words the episode's topic says
+were misheard ("skill" where the talk is about scaling).
 """
 
 from __future__ import annotations
@@ -24,8 +39,11 @@ from castline.clean.words import COMMON_ZIPF, FUNCTION_WORDS, RARE_ZIPF, zipf
 __all__ = [
     "GlossaryTerm",
     "compile_glossary",
+    "episode_names",
+    "lexicon_names",
     "load_glossary",
     "mark_glossary",
+    "mark_topic_homophones",
     "match_score",
     "suggest_glossary",
 ]
@@ -66,10 +84,21 @@ class GlossaryTerm:
     phonetic: str
     digits: tuple[str, ...]
     n_words: int
+    #: ``glossary`` (given: trusted), ``episode`` (spelled so in the episode) or ``lexicon``
+    #: (castline's list of well-known names): the last two need a heard form no English word
+    source: str = "glossary"
+    #: for an ``episode`` term: how often the episode spells it so
+    count: int = 0
 
 
-def compile_glossary(terms: Iterable[str]) -> list[GlossaryTerm]:
-    """Prepare glossary terms; a multi-word name also contributes its rare words ("Eiso")."""
+def compile_glossary(
+    terms: Iterable[str], *, source: str = "glossary", counts: dict[str, int] | None = None
+) -> list[GlossaryTerm]:
+    """Prepare glossary terms; a multi-word name also contributes its rare words ("Eiso").
+
+    ``source`` says how far a term is trusted (:attr:`GlossaryTerm.source`);
+    ``counts`` how often the episode spells each ``episode`` term.
+    """
     seen: set[str] = set()
     compiled: list[GlossaryTerm] = []
 
@@ -85,13 +114,16 @@ def compile_glossary(terms: Iterable[str]) -> list[GlossaryTerm]:
                 phonetic=_phonetic(text),
                 digits=tuple(_DIGITS_RE.findall(text)),
                 n_words=len(text.split()),
+                source=source,
+                count=(counts or {}).get(text, 0),
             )
         )
 
     for term in terms:
         add(term)
         parts = term.split()
-        if len(parts) > 1:
+        # only a given name lends its parts: the field's "Yann LeCun" is no reference for "Yang"
+        if len(parts) > 1 and source == "glossary":
             for part in parts:
                 if part[:1].isupper() and len(part) >= 3 and zipf(part.lower()) < COMMON_ZIPF:
                     add(part)
@@ -115,7 +147,10 @@ def match_score(source: str, term: GlossaryTerm) -> float:
     from rapidfuzz import fuzz
 
     if tuple(_DIGITS_RE.findall(source)) != term.digits:
-        return 0.0
+        spoken = _spoken_digits(source) if not term.digits else None
+        if spoken is None:
+            return 0.0
+        source = spoken  # "2forAI" is heard "two for AI": compare it as said
     key = _key(source)
     if not key or key == term.key:
         return 1.0 if key else 0.0
@@ -129,6 +164,24 @@ def match_score(source: str, term: GlossaryTerm) -> float:
     if sound < 0.9 and spelling < 0.9:
         return 0.0
     return spelling * sound
+
+
+#: each digit as the short word it stands for when ASR wrote a syllable as a digit ("2" for "tu")
+_SPOKEN_DIGITS = "zero one to three for five six seven ate nine".split()
+_GLUED_DIGIT_RE = re.compile(r"(?<=[A-Za-z])\d|\d(?=[A-Za-z])")
+
+
+def _spoken_digits(source: str) -> str | None:
+    """``source`` with a digit glued to letters said as a word ("2forAI" -> "to for AI"), or None.
+
+    ASR writes a spoken "two"/"for" as a digit inside a name it does not know; a
+    number standing alone ("Claude 3.7", "GPT 4.5") is a number and gets None.
+    """
+    if not _GLUED_DIGIT_RE.search(source):
+        return None
+    spoken = re.sub(r"\d", lambda m: f" {_SPOKEN_DIGITS[int(m.group())]} ", source)
+    # "forAI": a word and an acronym run together
+    return " ".join(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", spoken).split())
 
 
 def _has_letters(text: str) -> bool:
@@ -211,14 +264,119 @@ def _split_name(window: Sequence[Unit], key: str, term: GlossaryTerm) -> bool:
     )
 
 
-def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues: bool = False) -> None:
-    """Replace misheard names/terms in the kept units with glossary spellings."""
+def _glued(window: Sequence[Unit], term: GlossaryTerm) -> bool:
+    """Could ``window`` be ``term`` with two of its words heard as one token ("2forAI Labs")?
+    A digit or an inner capital shows the join, and the term's last word is there intact."""
+    last = _key(term.text.split()[-1])
+    return _key(window[-1].core) == last and any(
+        _GLUED_DIGIT_RE.search(u.core) or re.search(r"[a-z][A-Z]", u.core) for u in window[:-1]
+    )
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: "François" -> "francois"."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _evidence(term: GlossaryTerm, source: str, width: int, opening: bool, counts) -> str:
+    """May ``source`` be repaired to ``term``: ``yes``, ``no``, or ``defer`` (only where the
+    sentence names another term). A given term is trusted; a name the episode spells or a
+    well-known name of the field repairs only what is no English word ("Kapathi",
+    "Tranium"), and a listed name a capitalised real name ("Gwen") only beside another name."""
+    if term.source == "glossary":
+        return "yes"
+    if not source[:1].isupper():
+        return "no"  # "grok" the verb: ASR capitalises the names it hears as names
+    acronym = source[:-1] if source.endswith("s") else source
+    if len(acronym) <= 4 and acronym.isupper() and not term.text.isupper():
+        return "no"  # "LLM", "APMs" are acronyms, not a misheard "Llama" or "APIs"
+    if any(c in source for c in "./@-_") or any(c.isdigit() for c in source):
+        return "no"  # "LifeChurch.tv", "EventEmitter-based": an address or a compound, as written
+    if _folded(source) == _folded(term.text):
+        return "no"  # "Francois" for "François": a way to write it, not a mishearing
+    key = _key(source)
+    if key[:1] != term.key[:1] or key.startswith(term.key) or term.key.startswith(key):
+        # "LiveScript" is another language than "JavaScript"; "NodeLists", "KBall" are the
+        # name as inflected or cased, not misheard
+        return "no"
+    meant = {_key(word) for word in term.text.split()}
+    heard = [word for word in source.split() if _key(word) not in meant]
+    real = [word for word in heard if zipf(word.lower().replace("’", "'")) >= RARE_ZIPF]
+    if term.source == "episode":
+        if real or (counts is not None and counts.get(source, 0) >= term.count):
+            return "no"  # heard as often as the spelling it would take: no evidence either way
+        return "yes"
+    if not real:
+        return "yes"
+    if (
+        (width > 1 or not opening)
+        and (counts is None or counts.get(source, 0) <= 1)
+        and all(word[:1].isupper() and zipf(word.lower()) < COMMON_ZIPF for word in real)
+    ):
+        return "defer"  # a real name said once ("Gwen"), not one the episode keeps saying ("Dale")
+    return "no"
+
+
+#: A listed name for a real one needs another name this close ("Gwen and Kapathi").
+NAME_NEIGHBOUR_WORDS = 3
+
+
+def _names_beside(units: list[Unit], index: int, names: frozenset[str]) -> bool:
+    """Is another name (repaired, or spelled as a term) within :data:`NAME_NEIGHBOUR_WORDS`
+    kept words of ``units[index]``, in the same sentence: names said as a list?"""
+    def named(unit: Unit) -> bool:
+        core = _POSSESSIVE_RE.sub("", unit.out_core) if len(unit.out_core) > 3 else unit.out_core
+        return unit.kinds.get("core") == "glossary" or core in names
+
+    for step in (-1, 1):
+        p, seen = index + step, 0
+        while 0 <= p < len(units) and seen < NAME_NEIGHBOUR_WORDS:
+            unit = units[p]
+            if step < 0 and ends_sentence(unit, output=False):
+                break
+            if unit.deleted is None:
+                if named(unit):
+                    return True
+                seen += 1
+            if step > 0 and ends_sentence(unit, output=False):
+                break
+            p += step
+    return False
+
+
+def _apply_term(units: list[Unit], window_indices: list[int], term: GlossaryTerm, suffix: str) -> None:
+    head = units[window_indices[0]]
+    last_unit = units[window_indices[-1]]
+    head.set_core(term.text + suffix, "glossary")
+    if len(window_indices) > 1:
+        head.set_trail(last_unit.out_trail, "glossary")
+        for i in window_indices[1:]:
+            units[i].delete("glossary")
+
+
+def mark_glossary(
+    units: list[Unit],
+    terms: Sequence[GlossaryTerm],
+    *,
+    continues: bool = False,
+    counts: dict[str, int] | None = None,
+) -> None:
+    """Replace misheard names/terms in the kept units with glossary spellings.
+
+    ``counts``: how often the episode has each word as written, so that an
+    ``episode`` term repairs only a form heard less often than itself.
+    """
     if not terms:
         return
     order = kept(units)
     n = len(order)
     max_words = max(term.n_words for term in terms) + 1
     by_key = {term.key: term for term in terms}
+    # a window spelled as a given or listed term is that term ("Mistral" is no misheard
+    # "Mixtral"); the episode's own spellings are what is heard, not a reference for it
+    spelled = {term.text for term in terms if term.source != "episode"}
     row = [units[i] for i in order]
     facts: list[_UnitFacts | None] = [None] * n
 
@@ -228,6 +386,7 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
             found = facts[p] = _unit_facts(row[p].core)
         return found
 
+    deferred: list[tuple[list[int], GlossaryTerm, str]] = []
     k = 0
     while k < n:
         if row[k].lower in FUNCTION_WORDS or not _has_letters(row[k].core):
@@ -236,7 +395,7 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
             k += 1
             continue
         first_in_sentence = (k == 0 and not continues) or (k > 0 and ends_sentence(row[k - 1]))
-        best: tuple[float, int, GlossaryTerm, str] | None = None
+        best: tuple[float, int, GlossaryTerm, str, bool] | None = None
         # what the windows k..k+width share is carried from one width to the next
         prefix_key = ""
         namelike = common = everyday = False
@@ -271,6 +430,8 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
                 continue
             suffix = last.suffix
             source = " ".join([u.core for u in row[k : k + width - 1]] + [last.stem])
+            if source in spelled:
+                continue
             for term in terms:
                 if source == term.text:
                     score = 0.0
@@ -287,24 +448,34 @@ def mark_glossary(units: list[Unit], terms: Sequence[GlossaryTerm], *, continues
                 elif width == term.n_words + 1 and _split_name(row[k : k + width], key, term):
                     # ASR splits a rare surname it does not know: "Oyler Ran" is "Oyelaran".
                     score = match_score(source, term)
+                elif width == term.n_words - 1 and _glued(row[k : k + width], term):
+                    score = match_score(source, term)
                 else:
                     # "Claude CLI" is not a mishearing of "Claude": lengths must agree
                     continue
-                if score > 0 and (best is None or (score, width) > (best[0], best[1])):
-                    best = (score, width, term, suffix)
-        if best is None or best[0] < 0.6:
+                if score < 0.6 or (best is not None and (score, width) <= (best[0], best[1])):
+                    continue
+                verdict = _evidence(term, source, width, first_in_sentence, counts)
+                if verdict != "no":
+                    best = (score, width, term, suffix, verdict == "defer")
+        if best is None:
             k += 1
             continue
-        _, width, term, suffix = best
+        _, width, term, suffix, defer = best
         window_indices = order[k : k + width]
-        head = units[window_indices[0]]
-        last_unit = units[window_indices[-1]]
-        head.set_core(term.text + suffix, "glossary")
-        if width > 1:
-            head.set_trail(last_unit.out_trail, "glossary")
-            for i in window_indices[1:]:
-                units[i].delete("glossary")
+        if defer:
+            deferred.append((window_indices, term, suffix))
+        else:
+            _apply_term(units, window_indices, term, suffix)
         k += width
+    if deferred:
+        # a listed name for a real one ("Gwen" -> "Gwern") only beside another name ("Karpathy")
+        names = frozenset(
+            word for t in terms for word in (t.text, *t.text.split()) if word[:1].isupper() and len(word) >= 3
+        )
+        for window_indices, term, suffix in deferred:
+            if _names_beside(units, window_indices[0], names - {term.text}):
+                _apply_term(units, window_indices, term, suffix)
 
 
 def suggest_glossary(episode) -> list[tuple[str, str, float]]:
@@ -312,14 +483,16 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
 
     Returns ``(rare, frequent, score)`` triples, best first, e.g.
     ``("DeepSeq", "DeepSeek", 0.8)``: candidates for a glossary the producer confirms.
+    Read from each turn's readable text once the clean stage has set it, so only
+    what it left unrepaired is suggested.
     """
     # occurrences are listed first and counted at the end (Counter counts a list in C)
     words: list[str] = []
     mid_sentence_capitals: list[str] = []
     pairs: list[tuple[str, str]] = []
     for turn in episode.turns:
-        # the cached tokens the clean stage made of this verbatim: no units to build
-        tokens = scan(turn.verbatim)
+        # the cached tokens of the text: no units to build
+        tokens = scan(turn.text or turn.verbatim)
         previous_closes = True  # the first word opens a sentence
         for index, (_, _, _, _, raw_core, trail, _) in enumerate(tokens):
             after_sentence_end = previous_closes
@@ -384,3 +557,145 @@ def suggest_glossary(episode) -> list[tuple[str, str, float]]:
         ((rare, target, round(score, 3)) for (rare, target), score in suggestions.items()),
         key=lambda item: (-item[2], item[0]),
     )
+
+
+#: A word family the episode uses this often is a topic of the episode ("scale", "scaling").
+TOPIC_COUNT = 15
+#: ... this many times as often as English at large uses it (per word, wordfreq) ...
+TOPIC_LIFT = 25
+#: Topics and the words heard for them are content words, rarer than this in English.
+TOPIC_MAX_ZIPF = 5.0
+#: ... and at least this many times as often as the word that sounds like it.
+TOPIC_RATIO = 4
+#: A homophone is repaired only with a word of the topic's family this close (in words).
+TOPIC_WINDOW = 20
+
+
+_INFLECTIONS = ("", "s", "es", "d", "ed", "ing", "er", "ers", "able", "ability")
+
+
+def _stem(word: str) -> str:
+    """The family prefix of a word: "scale" -> "scal" (scaling, scalable), "model" -> "model"."""
+    return word[:-1] if word.endswith("e") else word
+
+
+def _in_family(word: str, stem: str) -> bool:
+    return word.startswith(stem) and word[len(stem) :] in _INFLECTIONS or word == stem + "e"
+
+
+def _root(word: str) -> str:
+    """``word`` without an inflection: "scaling", "scales", "scale" -> "scal"."""
+    for ending in ("ability", "able", "ing", "ers", "er", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    return _stem(word)
+
+
+def mark_topic_homophones(tokens: Sequence[Sequence[Unit]], title: str = "") -> int:
+    """Repair everyday words heard for a homophone the episode is about; returns the repairs.
+
+    "skill" becomes "scale" only where the episode talks about scaling: its
+    title names the topic ("scaling reinforcement learning"), the two
+    sound alike (same metaphone code and first letter, lengths within one, yet
+    spelled differently from the third letter on, so "built" is never "build"), the family of "scale" (scale,
+    scales, scaling, scalable) is a topic of the episode (at least
+    :data:`TOPIC_COUNT` uses, :data:`TOPIC_LIFT` times as frequent as in English
+    at large, and :data:`TOPIC_RATIO` times the family of "skill"), and a word of
+    that family is within :data:`TOPIC_WINDOW` words. "new skill programs" far
+    from any talk of scaling stays as said.
+    """
+    import jellyfish
+
+    # what the episode is said to be about; word statistics alone cannot tell "skill" for
+    # "scale" from "fill" for "fail" in a talk that often says "fail"
+    announced = {_root(w) for w in re.findall(r"[a-z]+", title.lower()) if len(w) >= 4}
+    flat = [u for units in tokens for u in units if u.core.isalpha()]
+    if not flat or not announced:
+        return 0
+    lowers = [u.lower for u in flat]
+    counts = Counter(lowers)
+    vocabulary = [w for w in counts if len(w) >= 4 and w not in FUNCTION_WORDS]
+    families: dict[str, int] = {}
+
+    def family(word: str) -> int:
+        stem = _stem(word)
+        if stem not in families:
+            families[stem] = sum(counts[stem + ending] for ending in _INFLECTIONS) + counts[stem + "e"]
+        return families[stem]
+
+    topics: dict[str, list[str]] = {}
+    for word in vocabulary:
+        uses = family(word)
+        if _root(word) not in announced:
+            continue
+        if counts[word] >= 3 and uses >= TOPIC_COUNT and zipf(word) < TOPIC_MAX_ZIPF:
+            # a topic is used far more than English at large uses it ("come" is not one)
+            if uses / len(flat) >= TOPIC_LIFT * 10 ** (zipf(word) - 9):
+                topics.setdefault(jellyfish.metaphone(word), []).append(word)
+    pairs: dict[str, str] = {}
+    for word in vocabulary:
+        if zipf(word) >= TOPIC_MAX_ZIPF:
+            continue  # the words of every conversation ("many", "guys", "still") are said as meant
+        for topic in topics.get(jellyfish.metaphone(word), ()):
+            if (
+                topic[0] == word[0]
+                and topic[:3] != word[:3]
+                and abs(len(topic) - len(word)) <= 1
+                and family(word) * TOPIC_RATIO <= family(topic)
+            ):
+                pairs[word] = topic
+    if not pairs:
+        return 0
+    near_stems = {topic: _stem(topic) for topic in pairs.values()}
+    repaired = 0
+    for i, word in enumerate(lowers):
+        topic = pairs.get(word)
+        if topic is None:
+            continue
+        unit = flat[i]
+        if unit.deleted is not None or not unit.deletable or unit.out_core != unit.core:
+            continue
+        stem = near_stems[topic]
+        window = lowers[max(0, i - TOPIC_WINDOW) : i + TOPIC_WINDOW + 1]
+        if not any(_in_family(w, stem) for w in window):
+            continue
+        core = unit.core
+        if core.isupper() and len(core) > 1:
+            replacement = topic.upper()
+        else:
+            replacement = topic.capitalize() if core[:1].isupper() else topic
+        unit.set_core(replacement, "glossary")
+        repaired += 1
+    return repaired
+
+
+def episode_names(tokens: Sequence[Sequence[Unit]]) -> dict[str, int]:
+    """Names the episode spells one way at least twice mid-sentence, with how often it does.
+
+    "You mentioned Karpathy" twice makes "Karpathy" the episode's spelling, the
+    reference for a "Kapathi" heard once (:attr:`GlossaryTerm.source` ``episode``).
+    """
+    seen: Counter[str] = Counter()
+    for units in tokens:
+        for index, unit in enumerate(units):
+            core = unit.core
+            if len(core) > 3 and core.endswith(_POSSESSIVE_ENDINGS):
+                core = _POSSESSIVE_RE.sub("", core)
+            if len(core) < 4 or not core[:1].isupper() or not core.isalpha():
+                continue
+            if index == 0 or ends_sentence(units[index - 1], output=False):
+                continue
+            seen[core] += 1
+    return {
+        name: count
+        for name, count in seen.items()
+        if count >= 2 and name.lower() not in FUNCTION_WORDS and zipf(name.lower()) < COMMON_ZIPF
+    }
+
+
+def lexicon_names() -> tuple[str, ...]:
+    """The well-known names of the field (:data:`castline.clean.names.FIELD_NAMES`)."""
+    from castline.clean.names import FIELD_NAMES
+
+    return FIELD_NAMES
