@@ -170,10 +170,20 @@ def _clips(ep: Episode, s: Settings) -> Episode:
 
 
 def _highlights(ep: Episode, s: Settings) -> Episode:
-    from castline.highlights import add_threads, episode_copy, make_highlights, make_previews
+    from castline.highlights import (
+        add_threads,
+        episode_copy,
+        make_highlights,
+        make_previews,
+        respell_speakers,
+    )
 
     if s.show and not ep.show:
         ep.show = s.show
+    # Posts are signed as the show spells its people ("Izo Kant" heard, "Eiso Kant" in the profile).
+    respelled = respell_speakers(ep, [*(sp.name for sp in s.speakers), *s.glossary])
+    if respelled:
+        ep.metadata["respelled_speakers"] = respelled
     if s.url:
         ep.metadata["url"] = s.url.replace("{slug}", ep.slug)  # plain replace: a URL may hold braces
     ep.previews = make_previews(ep, min_confidence=s.quote_min_confidence)

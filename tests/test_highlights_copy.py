@@ -300,3 +300,24 @@ def test_episode_copy_is_written_beside_episode_json(processed_seeds, tmp_path):
     # An episode without copy says so instead of writing an empty file.
     bare = Episode(title="Bare", slug="bare")
     assert "No copy" in write_outputs(bare, tmp_path / "bare")["episode-copy.md"].read_text(encoding="utf-8")
+
+
+def test_speakers_take_the_profiles_spelling():
+    from castline.highlights import respell_speakers
+
+    ep = episode_from_lines(
+        [("S1", "How cheap can solar power actually get, do you think?"),
+         ("S2", "Solar has no floor price, and that single fact decides the next thirty years of energy.")],
+        speakers=[Speaker("S1", "Tim Scarfe", "host"), Speaker("S2", "Izo Kant", "guest"),
+                  Speaker("S3", "Unknown", "other")],
+        title="Solar", show="MLST",
+    )
+    settings = pipeline.Settings(show="MLST", speakers=[Speaker("S1", "Tim Scarfe", "host")],
+                                 glossary=["Eiso Kant", "Eiso", "Poolside"])
+    ep = pipeline.run_stage("highlights", ep, settings)
+    assert [s.name for s in ep.speakers] == ["Tim Scarfe", "Eiso Kant", "Unknown"]
+    assert ep.metadata["respelled_speakers"] == {"Izo Kant": "Eiso Kant"}
+    assert all("Izo" not in h.tweet for h in ep.highlights)
+    # A name far from every spelling stays as heard.
+    other = Episode(title="t", slug="t", speakers=[Speaker("S1", "Maria Lopez", "guest")])
+    assert respell_speakers(other, ["Eiso Kant"]) == {} and other.speakers[0].name == "Maria Lopez"

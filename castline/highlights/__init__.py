@@ -31,6 +31,7 @@ from castline.highlights.quotes import (
     post_quote,
     quote_in_post,
     reference_problem,
+    respell_speakers,
     standalone_problem,
 )
 from castline.highlights.verify import verify_quotes
@@ -48,6 +49,7 @@ __all__ = [
     "post_quote",
     "quote_in_post",
     "reference_problem",
+    "respell_speakers",
     "standalone_problem",
     "verify_quotes",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "quote_score",
     "quote_start",
     "reference_problem",
+    "respell_speakers",
     "spans_time",
     "standalone_problem",
 ]
@@ -314,3 +315,30 @@ def quotable_speakers(episode: Episode, *, min_share: float = 0.1) -> set[str] |
     if not any(roles.get(sid) == "guest" and n >= min_share * total for sid, n in said.items()):
         return None
     return {sid for sid in said if roles.get(sid) != "host"}
+
+
+def respell_speakers(
+    episode: Episode, spellings: Sequence[str], *, min_ratio: float = 80.0
+) -> dict[str, str]:
+    """Give each speaker the show's spelling of their name where one is close: ``{old: new}``.
+
+    A name heard by ear ("Izo Kant") that nearly matches a spelling of the profile
+    or the glossary with as many words ("Eiso Kant") takes that spelling, so posts
+    are signed as the show spells its people. Placeholder names are left alone.
+    """
+    from rapidfuzz import fuzz
+
+    changed: dict[str, str] = {}
+    for speaker in episode.speakers:
+        name = speaker.name.strip()
+        if not name or name.lower() in _UNATTRIBUTED or name in spellings:
+            continue
+        n = len(name.split())
+        best = max(
+            ((fuzz.ratio(name.lower(), s.lower()), s) for s in spellings if len(s.split()) == n and n >= 2),
+            default=(0.0, ""),
+        )
+        if best[0] >= min_ratio and best[1] != name:
+            changed[name] = best[1]
+            speaker.name = best[1]
+    return changed
