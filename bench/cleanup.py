@@ -1,6 +1,10 @@
 """Cleanup benchmark: inject disfluencies into edited prose, clean, compare with the original.
 
-Run: ``.venv/bin/python bench/cleanup.py [--seeds 3] [--strength 1.0]``
+Run: ``.venv/bin/python bench/cleanup.py [--seeds 3] [--strength 1.0] [--restarts 1.0]``
+or, on human transcripts of the corpus (bench/CORPUS.md; tune on ``validation``,
+report on ``test``)::
+
+    .venv/bin/python bench/cleanup.py --corpus data/corpus --split test --episodes 12 --restarts 1
 
 Texts: the episode essays of ``seeds/interconnects-show-page.txt`` and the prose
 of ``seeds/producer-notebook.labelled.txt``. For each text and random seed the
@@ -11,6 +15,10 @@ WER of the noisy input and of the cleaned output against the original (plain
 words, and cased tokens with punctuation), the share of the injected error
 removed, content words kept, and WER from cleaning the untouched original
 (edits that were not needed). Targets: >= 70 % error removed, >= 99.5 % content kept.
+``--restarts R`` also puts in restarts across a dash ("we -- we built", "So the
+-- we built") and repeated question words ("so what, what I mean"), at rate R.
+Corpus references are the first ``--words`` words of each dialogue, its turns
+joined (the speakers' own kept repetitions stay in the reference).
 """
 
 from __future__ import annotations
@@ -44,11 +52,38 @@ def load_texts() -> list[tuple[str, str]]:
     return texts
 
 
+def corpus_texts(corpus: Path, split: str, episodes: int, words: int) -> list[tuple[str, str]]:
+    """(name, text) of the first ``episodes`` dialogues of a corpus split, spread over its shows."""
+    import json
+
+    by_show: dict[str, list[dict]] = {}
+    with (corpus / f"{split}.jsonl").open() as handle:
+        for line in handle:
+            dialogue = json.loads(line)
+            by_show.setdefault(dialogue["show"], []).append(dialogue)
+    texts: list[tuple[str, str]] = []
+    while len(texts) < episodes and any(by_show.values()):
+        for dialogues in by_show.values():
+            if dialogues and len(texts) < episodes:
+                dialogue = dialogues.pop(0)
+                text = " ".join(" ".join(t["text"] for t in dialogue["turns"]).split()[:words])
+                texts.append((dialogue["episode"][:17], text))
+    return texts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="random seeds per text")
     parser.add_argument("--strength", type=float, default=1.0, help="scale injection rates")
+    parser.add_argument("--restarts", type=float, default=0.0, help="rate of dash restarts and wh-repeats")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (data/corpus): texts from it")
+    parser.add_argument("--split", default="validation", choices=("train", "validation", "test"))
+    parser.add_argument("--episodes", type=int, default=12)
+    parser.add_argument("--words", type=int, default=1500)
     args = parser.parse_args()
+    texts = (
+        corpus_texts(args.corpus, args.split, args.episodes, args.words) if args.corpus else load_texts()
+    )
 
     header = (
         f"{'text':<18}{'words':>7}{'WER in':>8}{'WER out':>9}{'removed':>9}"
@@ -59,9 +94,9 @@ def main() -> int:
     totals = {"words": 0, "in": 0.0, "out": 0.0, "cin": 0.0, "cout": 0.0, "kept": 0.0, "u": 0.0}
     injected: Counter[str] = Counter()
     started = time.perf_counter()
-    for name, text in load_texts():
+    for name, text in texts:
         for seed in range(args.seeds):
-            s = score_cleanup(text, seed=seed, strength=args.strength)
+            s = score_cleanup(text, seed=seed, strength=args.strength, restarts=args.restarts)
             w = s.words
             injected += s.injected
             totals["words"] += w

@@ -356,9 +356,10 @@ def mlst_episode() -> Episode:
 
 
 def test_mlst_seed_invariant_and_speed(mlst_episode: Episode) -> None:
-    started = time.perf_counter()
+    # CPU time, not wall time: the suite shares its cores (0.6 s on this machine)
+    started = time.process_time()
     clean_episode(mlst_episode, glossary=GLOSSARY)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 5.0
     assert_invariant(mlst_episode)
     kinds = {e.kind for e in mlst_episode.edits}

@@ -5,8 +5,8 @@
 >>> clean_episode(ep).turns[0].text
 'So we built it.'
 
-Passes, in order, over each turn's word units: fillers, discourse markers,
-false starts, repeats (then punctuation/capitals around what was removed),
+Passes, in order, over each turn's word units: fillers, restarts at a dash,
+discourse markers, false starts, repeats (then punctuation/capitals around what was removed),
 glossary repairs, learned punctuation and case where the ASR gave none
 (:mod:`castline.clean.punctuation`), run-on sentence breaks, final period, sentence case,
 paragraphs; whitespace is normalised when the text is rendered. Reverting is
@@ -29,6 +29,7 @@ from castline.clean.disfluency import (
     mark_false_starts,
     mark_fillers,
     mark_repeats,
+    mark_restarts,
     repair_deletions,
 )
 from castline.clean.glossary import (
@@ -148,6 +149,7 @@ def clean_turn(
         if drop_last_word and len(units) > 1:
             units[-1].delete("repeat")
         mark_fillers(units)
+        mark_restarts(units, continues=continues)
         # repeats before discourse markers: "you, you know," is a stutter then a marker
         mark_repeats(units)
         mark_discourse(units, continues=continues)

@@ -24,6 +24,7 @@ __all__ = [
     "mark_false_starts",
     "mark_fillers",
     "mark_repeats",
+    "mark_restarts",
     "repair_deletions",
 ]
 
@@ -262,6 +263,91 @@ def mark_false_starts(units: list[Unit], *, continues: bool = False) -> None:
         ):
             prev.delete("false_start")
             unit.delete("false_start")
+
+
+_DASHES = frozenset(("-", "--", "---", "—", "–", "—-"))
+#: Words an abandoned start ends on before a dash ("So the --", "and we --", "it's a --").
+_FRAGMENT_ENDINGS = _DANGLING | SUBJECT_PRONOUNS | _DANGLING_SUBJECT | CONJUNCTIONS | _FALSE_START_AUX
+#: A second dash this close after the first makes the pair a parenthetical ("X -- an aside -- Y").
+_ASIDE_WORDS = 10
+
+
+def _dash_at(unit: Unit) -> str:
+    """``"alone"`` for a dash standing alone, ``"glued"`` for a word ending in one ("we--"), else ""."""
+    if unit.is_punct:
+        return "alone" if unit.trail in _DASHES else ""
+    trail = unit.trail
+    # one hyphen on a word is a word cut off ("th- the"), which the repeat pass reads
+    return "glued" if trail.endswith(("--", "—", "–")) else ""
+
+
+def mark_restarts(units: list[Unit], *, continues: bool = False) -> None:
+    """Delete what a speaker abandons at a dash: "we -- we built", "So the -- we built".
+
+    Restarts across a dash: the words before the dash said again after it go,
+    with the dash (a ``repeat``), when they hold a function word: in the training
+    shows' human transcripts, words doubled across a dash are function words
+    ("I -- I", "the -- the", "it -- it": restarts), where words doubled across a
+    comma are mostly emphasis ("yeah, yeah", "really, really", "no, no"), as are
+    content words across a dash ("writing — writing about why"). An abandoned start: one to three words
+    from a clause start that end on a word no phrase ends on ("the", "we", "and"),
+    a dash, and a fresh start ("we", "the", "so") go as a ``false_start``. Two
+    dashes close together are a parenthetical and stay.
+    """
+    order = kept(units)
+    n = len(order)
+    dashes = [k for k in range(n) if _dash_at(units[order[k]])]
+    for d in dashes:
+        dash = units[order[d]]
+        if dash.deleted is not None or not dash.deletable:
+            continue
+        glued = _dash_at(dash) == "glued"
+        end = d + 1 if glued else d  # the words before the dash are order[lo:end]
+        after = [k for k in range(d + 1, min(n, d + 6)) if not units[order[k]].is_punct]
+        if not after or end == 0:
+            continue
+        for width in range(min(4, end, len(after)), 0, -1):
+            before = [units[order[k]] for k in range(end - width, end)]
+            again = [units[order[k]] for k in after[:width]]
+            if (
+                [u.lower for u in before] == [u.lower for u in again]
+                and all(u.core and u.deletable and u.deleted is None for u in before)
+                and all(not u.trail for u in before[:-1])
+                and (glued or not before[-1].trail)
+                and after[:width] == list(range(d + 1, d + 1 + width))
+                # "the most powerful form of writing — writing about why": content words
+                # said again across a dash are an apposition
+                and any(u.lower in FUNCTION_WORDS for u in before)
+            ):
+                for u in before:
+                    u.delete("repeat")
+                if not glued:
+                    dash.delete("repeat")
+                break
+        else:
+            if any(_dash_at(units[order[k]]) for k in range(d + 1, min(n, d + 1 + _ASIDE_WORDS))):
+                continue  # "the model -- which we trained -- is small"
+            nxt = units[order[after[0]]]
+            if nxt.lower not in _RESTART_WORDS or after[0] != d + 1:
+                continue
+            for width in range(1, min(3, end) + 1):
+                start = end - width
+                fragment = [units[order[k]] for k in range(start, end)]
+                if not _clause_start(units, order, start, continues):
+                    continue
+                if (
+                    fragment[-1].lower in _FRAGMENT_ENDINGS
+                    and all(u.lower in FUNCTION_WORDS for u in fragment)
+                    and all(u.core and u.deletable and u.deleted is None for u in fragment)
+                    and all(not u.trail for u in fragment[:-1])
+                    and (glued or not fragment[-1].trail)
+                    and not (width == 1 and fragment[0].lower in CONJUNCTIONS)
+                ):
+                    for u in fragment:
+                        u.delete("false_start")
+                    if not glued:
+                        dash.delete("false_start")
+                    break
 
 
 def _repeat_allowed(phrase: list[str], units: list[Unit], order: list[int], k: int) -> bool:

@@ -72,12 +72,52 @@ def _lower_start(word: str) -> str:
     return word[:1].lower() + word[1:]
 
 
+_RESTART_AT = frozenset("i we you they he she it it's that's there's the a this".split())
+_DASH_FRAGMENTS = ("So the --", "And we --", "It's a --", "The --", "I --", "But the --", "We --")
+_WH_REPEATS = frozenset("what how why where which".split())
+
+
+def _inject_restarts(out: list[str], rng: random.Random, rate: float, injected: Counter[str]) -> list[str]:
+    """Restarts as speech has them: "we -- we built", "So the -- we built", "so what, what I".
+
+    A second pass with its own random stream, so that ``rate=0`` leaves the
+    other injections exactly as they were.
+    """
+    result: list[str] = []
+    for index, word in enumerate(out):
+        previous = result[-1] if result else ""
+        sentence_start = not previous or previous.rstrip("\"'”’)").endswith((".", "?", "!"))
+        lower = word.lower().strip(",.?!")
+        roll = rng.random()
+        if sentence_start and word[:1].isalpha() and roll < 0.04 * rate:
+            result.extend(rng.choice(_DASH_FRAGMENTS).split())
+            word = _lower_start(word)
+            injected["dash_fragment"] += 1
+        elif lower in _RESTART_AT and word[-1:].isalnum() and roll < 0.1 * rate:
+            # the speaker says one or two words, stops, and says them again
+            width = 2 if rng.random() < 0.4 and index + 1 < len(out) and out[index + 1][-1:].isalnum() else 1
+            result.extend([*out[index : index + width - 1], out[index + width - 1] if width > 1 else word])
+            result.append("--")
+            if sentence_start:
+                word = _lower_start(word)
+            injected["dash_repeat"] += 1
+        elif lower in _WH_REPEATS and word[-1:].isalnum() and roll < 0.3 * rate:
+            result.append(word + ",")
+            if sentence_start:
+                word = _lower_start(word)
+            injected["wh_repeat"] += 1
+        result.append(word)
+    return result
+
+
 def inject_disfluencies(
-    text: str, *, seed: int = 0, chunk_words: int = 45, strength: float = 1.0
+    text: str, *, seed: int = 0, chunk_words: int = 45, strength: float = 1.0, restarts: float = 0.0
 ) -> NoisyText:
     """Make ``text`` read like raw ASR of someone saying it, reproducibly from ``seed``.
 
-    ``strength`` scales every injection probability.
+    ``strength`` scales every injection probability; ``restarts`` adds restarts
+    across a dash and repeated question words (:func:`_inject_restarts`) at
+    that rate (0: none, the injection of earlier figures).
     """
     rng = random.Random(seed)
     words = text.split()
@@ -123,6 +163,8 @@ def inject_disfluencies(
             injected["tag"] += 1
         out.extend(word.split())
 
+    if restarts > 0:
+        out = _inject_restarts(out, random.Random(seed * 7919 + 17), restarts, injected)
     chunks: list[str] = []
     cursor = 0
     while cursor < len(out):
@@ -205,11 +247,13 @@ class CleanupScore:
         return 1.0 - self.wer_cased_clean / self.wer_cased_noisy
 
 
-def score_cleanup(reference: str, *, seed: int = 0, strength: float = 1.0) -> CleanupScore:
+def score_cleanup(
+    reference: str, *, seed: int = 0, strength: float = 1.0, restarts: float = 0.0
+) -> CleanupScore:
     """Inject disfluencies into ``reference``, clean them, and score the result."""
     from castline.clean import clean_episode
 
-    noisy = inject_disfluencies(reference, seed=seed, strength=strength)
+    noisy = inject_disfluencies(reference, seed=seed, strength=strength, restarts=restarts)
     cleaned = clean_episode(episode_from_chunks(noisy.chunks))
     clean_text = " ".join(turn.text for turn in cleaned.turns)
     untouched = clean_episode(episode_from_chunks([reference]))
