@@ -16,7 +16,7 @@ same audio (AAC), so it sounds as the audio clip does.
   inside the platforms' safe area.
 
 Both sizes come from one ffmpeg run (one decode, two libx264 ``veryfast``
-encodes at 25 fps). Style comes from the show profile's ``video:`` section
+``zerolatency`` encodes at 25 fps). Style comes from the show profile's ``video:`` section
 (``font``, ``text``, ``highlight``, ``accent``, ``outline``, ``background`` as
 ``#RRGGBB``, ``waveform``: ``waves`` or ``freqs``); a font fontconfig does not
 know falls back to DejaVu Sans with a note. ``CASTLINE_CLIP_VIDEO=0`` turns the
@@ -54,6 +54,9 @@ FPS = 25
 MIN_VIDEO_SECONDS = 1.0
 _DEFAULT_FONT = "DejaVu Sans"
 _PRESET = "veryfast"
+# No lookahead, B-frames or macroblock tree: a third less CPU for the encode (the
+# whole budget, nearly) on these mostly still frames, for files about half as big again.
+_TUNE = "zerolatency"
 _CRF = 23
 _AUDIO_BITRATE = "160k"
 #: A crop keeping less than this share of the source picture frames it instead.
@@ -297,7 +300,8 @@ def render_clip_video(media: ClipMedia, folder: Path) -> dict:
     command = ["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", head + ";".join(chains)]
     for name in names:
         command += [
-            "-map", f"[{name}]", "-map", audio_map, "-c:v", "libx264", "-preset", _PRESET, "-crf", str(_CRF),
+            "-map", f"[{name}]", "-map", audio_map, "-c:v", "libx264", "-preset", _PRESET, "-tune", _TUNE,
+            "-crf", str(_CRF),
             "-pix_fmt", "yuv420p", "-r", str(FPS), "-c:a", "aac", "-b:a", _AUDIO_BITRATE,
             "-t", f"{media.duration:.3f}", "-movflags", "+faststart", partial[name],
         ]  # fmt: skip
