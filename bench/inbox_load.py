@@ -113,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     # The next pass takes the file that was still being written (and anything a busy run left).
     run_once(data, LoadProcess(data), settle_seconds=0.3, max_workers=args.workers)
     expected[GROWING] = Expected("archived", digest)
-    check_drop(data, expected)  # raises, listing every problem, if anything was lost or done twice
+    try:
+        check_drop(data, expected)
+        problems: list[str] = []
+    except AssertionError as exc:  # still print the figures, then every problem, and exit 1
+        problems = str(exc).splitlines()
+    lost, duplicated = _lost_and_duplicated(data, expected)
 
     rows = [r for r in ledger_entries(data) if r["name"] != GROWING]
     statuses = Counter(r["status"] for r in rows)
@@ -123,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "mode": args.mode, "entries": len(expected), "runs": args.runs, "max_passes": args.passes,
         "processed": statuses["done"], "duplicates": statuses["duplicate"], "quarantined": statuses["failed"],
-        "quarantined_by_stage": dict(stages), "lost": 0, "duplicated_outputs": 0, "output_folders": outputs,
+        "quarantined_by_stage": dict(stages), "lost": lost, "duplicated_outputs": duplicated,
+        "output_folders": outputs, "problems": problems,
         "wall_s": round(finished - started, 1),
         **{k: round(v, 2) for k, v in fig.items() if k not in ("entries", "processed")},
         "busy_runs": sum(bool(r.get("busy")) for r in runs),
@@ -142,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"inbox load ({args.mode}): {len(expected)} entries, {args.runs} runs at once (max_passes "
           f"{args.passes}, {args.workers} workers each), good episodes of {4 + args.lines} turns")
     print(f"  processed {result['processed']}, duplicates {result['duplicates']}, quarantined "
-          f"{result['quarantined']} {dict(stages)}; lost 0, duplicated outputs 0 "
+          f"{result['quarantined']} {dict(stages)}; lost {lost}, duplicated outputs {duplicated} "
           f"({outputs} output folders)")
     print(f"  runs: {result['share']}  (busy: {result['busy_runs']})")
     print(f"  throughput {result['per_minute']:.1f} processed files/min over {result['span_s']:.0f} s; "
@@ -151,7 +157,18 @@ def main(argv: list[str] | None = None) -> int:
                                                       if "service_s_mean" in result else ""))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    return 0
+    if problems:
+        print(f"  {len(problems)} problems:\n    " + "\n    ".join(problems))
+    return 1 if problems else 0
+
+
+def _lost_and_duplicated(data: Path, expected: dict[str, Expected]) -> tuple[int, int]:
+    """Entries with no outcome (no ledger row, or still in inbox/ or work/), and extra output folders."""
+    finished = {r["name"] for r in ledger_entries(data) if r["final_path"] and os.path.lexists(r["final_path"])}
+    lost = sum(name not in finished for name in expected)
+    per_content = Counter(json.loads(p.read_text(encoding="utf-8")).get("source_sha256")
+                          for p in (data / "output").glob("*/episode.json"))
+    return lost, sum(n - 1 for n in per_content.values())
 
 
 if __name__ == "__main__":

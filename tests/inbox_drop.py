@@ -200,19 +200,27 @@ class LoadProcess:
 
 
 class Writer:
-    """Appends a line to ``path`` every ``every`` seconds until :meth:`stop` (a file still being written)."""
+    """Appends a line to ``path`` every ``every`` seconds until :meth:`stop` (a file still being written).
 
-    def __init__(self, path: Path, every: float = 0.1) -> None:
-        self.path, self.every = path, every
+    After ``max_lines`` lines it only touches the file (its mtime still changes, as
+    under a copy tool that fills a file it made full size), so a long run does not
+    leave a huge episode for the pass that finally takes it.
+    """
+
+    def __init__(self, path: Path, every: float = 0.1, max_lines: int = 300) -> None:
+        self.path, self.every, self.max_lines = path, every, max_lines
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         n = 0
         while not self._stop.is_set():
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(f"Bob Okafor: and still talking, line {n}, about the same long subject.\n")
-            n += 1
+            if n < self.max_lines:
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(f"Bob Okafor: and still talking, line {n}, about the same long subject.\n")
+                n += 1
+            else:
+                os.utime(self.path)
             self._stop.wait(self.every)
 
     def start(self) -> Writer:

@@ -17,10 +17,11 @@ A data folder ``DIR`` holds ``inbox/ work/ output/ archive/ failed/``. One pass
 Every claim and its outcome is recorded in a sqlite ledger
 (``work/ledger.sqlite3``), keyed by claim id and indexed by content hash, which
 is what makes a pass idempotent and a killed pass recoverable. Up to
-``max_passes`` passes work on one data folder at a time (one by default; pass
+``max_passes`` passes work on one data folder at a time (``run_once`` allows
+one by default, ``castline inbox`` and the ``watch-inbox`` flow two); pass
 slots are ``flock`` s on ``work/.inbox.lock``, ``work/.inbox.2.lock``, ...,
-released by the OS if the process dies); a pass that finds none free returns
-at once with ``InboxReport.busy`` set. Passes that run together share the
+released by the OS if the process dies, and a pass that finds none free
+returns at once with ``InboxReport.busy`` set. Passes that run together share the
 inbox file by file: the rename decides who claims a file, each claim is held
 by its pass until the file has moved on, and the same content under two names
 is processed once (:mod:`~castline.service.inbox.holds`).
