@@ -219,7 +219,12 @@ def test_mlst_hooks_are_the_clips_own_words(processed_seeds):
         assert "Eiso Kant" in hook or "Tim Scarfe" in hook
 
 
-def test_a_host_setup_question_that_leans_back_opens_no_clip():
+@pytest.mark.parametrize(
+    "question",
+    ["So given everything you just said about that, how does it play out?",
+     "How much of the world's critical code doesn't?"],
+)
+def test_a_host_setup_question_that_leans_back_opens_no_clip(question):
     speakers = [Speaker("S1", "Ann Host", "host"), Speaker("S2", "Bo Guest", "guest")]
     answer = ("Solar panels cost four dollars a watt in 2008 and under twenty cents today. "
               "The truth is that most people think storage is the bottleneck, but permits are. "
@@ -227,7 +232,7 @@ def test_a_host_setup_question_that_leans_back_opens_no_clip():
               "Batteries will never be the hard part again, and every utility I talk to knows it. "
               "Nuclear has a floor price because turbines cost thirty five dollars a megawatt hour before fuel. "
               "Solar has no such floor, and that single fact decides the next thirty years of energy.")
-    lines = [("S1", "So given everything you just said about that, how does it play out?"), ("S2", answer)]
+    lines = [("S1", question), ("S2", answer)]
     ep = episode_from_lines(lines, speakers=speakers, title="Solar", show="Grid Talk")
     clips = find_clips(ep, count=1)
     assert clips and clips[0].turn_start == 1
@@ -250,6 +255,14 @@ def test_mlst_episode_copy_follows_the_rules(processed_seeds):
     assert c["sponsors"] == ["Tufa AI Labs"] and "Sponsor: Tufa AI Labs." in c["description"]
     assert all(ch.title in c["description"] for ch in ep.chapters)
     assert 1 <= len(c["cover"]) <= 3 and all(len(x.split()) <= 6 for x in c["cover"])
+
+
+def test_topics_are_topics_not_lines_or_everyday_words(processed_seeds):
+    from castline.highlights.episode_copy import _generic
+
+    assert _generic("Real World") and _generic("Point of View") and not _generic("Reinforcement Learning")
+    topics = _mlst(processed_seeds).metadata["copy"]["topics"]
+    assert topics and not any(_generic(t) or t.startswith(("You ", "I ", "We ")) for t in topics)
 
 
 def test_every_seed_gets_copy_with_sound_titles(processed_seeds):

@@ -138,16 +138,28 @@ def _claims(episode: Episode, max_words: int = 10) -> list[tuple[float, str, flo
     return out
 
 
+_SENTENCE_LIKE = re.compile(r"^(?:I|You|We|It|They|He|She|This|That)\b|n['’]t\b|['’](?:s|re|ve|ll)\b")
+
+
 def _topics(episode: Episode) -> list[str]:
     """Chapter titles (after the opening one) and clip titles: what the conversation covers."""
-    titles = [c.title for c in episode.clips if not is_question(c.title)]
+    # A clip titled by its claim ("You don't fine-tune your way to AGI") is a line, not a topic.
+    titles = [c.title for c in episode.clips if not (is_question(c.title) or _SENTENCE_LIKE.search(c.title))]
     titles += [c.title for c in episode.chapters[1:]] or [c.title for c in episode.chapters]
     out: list[str] = []
     for t in titles:
         t = t.strip().rstrip(".!")
-        if t and len(words(t)) <= 8 and not any(t.lower() == o.lower() for o in out):
+        if t and len(words(t)) <= 8 and not _generic(t) and not any(t.lower() == o.lower() for o in out):
             out.append(t)
     return out
+
+
+def _generic(phrase: str) -> bool:
+    """A phrase of everyday words only ("Real World", "Point of View"): it names no topic."""
+    from wordfreq import zipf_frequency
+
+    content = [w.lower() for w in words(phrase) if w.lower() not in STOPWORDS]
+    return not content or all(zipf_frequency(w, "en") >= 4.8 and not w[:1].isdigit() for w in content)
 
 
 def _prose_case(phrase: str) -> str:

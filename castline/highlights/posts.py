@@ -234,11 +234,18 @@ _QUESTION_WORD = re.compile(
 _ASKS_YOU = re.compile(r"(?:^|[.!?]\s+)[^.!?]*\b(?:you|your)\b[^.!?]*\?", re.IGNORECASE)
 
 
+# "How much of it doesn't?": a question ending on its auxiliary leans on what came before.
+_ELLIPTICAL = re.compile(
+    r"\b(?:do|does|did|is|are|was|can|will|would|should|have|has)(?:n['’]t)?\W*\?\s*$", re.IGNORECASE
+)
+
+
 def _standalone_question(text: str) -> bool:
     """A question a thread may open on: short, real, opening on a question word, and naming its subject."""
     return (
         is_question(text)
         and bool(_QUESTION_WORD.match(text))
+        and not _ELLIPTICAL.search(text)
         and 5 <= len(words(text)) <= 25
         and opening_problem(text) is None
         and reference_problem(text) is None

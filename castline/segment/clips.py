@@ -153,11 +153,20 @@ def _clip_title(
 _POINTS_BACK = frozenset("this that these those it they them he she him her his hers its their".split())
 
 
+# A question that ends on its auxiliary leans on the sentence before: "How much of it doesn't?"
+_ELLIPTICAL = re.compile(
+    r"\b(?:do|does|did|don't|doesn't|didn't|is|isn't|are|aren't|was|wasn't|can|can't|will|won't|would|"
+    r"wouldn't|should|shouldn't|have|haven't|has|hasn't)\W*\?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _question_title(text: str, max_words: int) -> bool:
     """A question that can title a clip alone: short, about something named, not "How do you know?"."""
     tokens = [w.lower() for w in words(text)]
     return (
         is_question(text)
+        and not _ELLIPTICAL.search(text)
         and 3 <= len(tokens) <= max_words
         and len(content_words(text)) >= 2
         and not _POINTS_BACK.intersection(tokens)
