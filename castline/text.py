@@ -12,6 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Imported here, not lazily: two threads making pysbd's first import at once (two inbox
+# workers) deadlock on its circular imports ("partially initialized module pysbd.lang.english").
+import pysbd
+from pysbd.lang.english import English
+
 __all__ = [
     "SPEAKING_RATE_WPS",
     "STOPWORDS",
@@ -54,8 +59,6 @@ class Sentence:
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    import pysbd
-
     # pysbd formats a regex per abbreviation on every call (hundreds of patterns), which
     # overflows re's 512-entry compile cache and recompiles them all, every sentence split.
     # A larger cache keeps them compiled: about 2 s less on a 2-hour episode.
@@ -107,8 +110,6 @@ _SURE_END_RE = re.compile(r"(?:^|(?<=\s))([a-z]{2,})[.?!](?= [A-Z][a-z ])")
 @lru_cache(maxsize=1)
 def _listed_abbreviations() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """pysbd's English abbreviation lists, stripped: (general, titles such as "dr", before numbers)."""
-    from pysbd.lang.english import English
-
     listed = English.Abbreviation
 
     def names(group: list[str]) -> tuple[str, ...]:
