@@ -334,3 +334,14 @@ def test_speakers_take_the_profiles_spelling():
     # A name far from every spelling stays as heard.
     other = Episode(title="t", slug="t", speakers=[Speaker("S1", "Maria Lopez", "guest")])
     assert respell_speakers(other, ["Eiso Kant"]) == {} and other.speakers[0].name == "Maria Lopez"
+
+
+def test_titles_alike_compares_what_titles_say():
+    from castline.highlights.episode_copy import titles_alike
+
+    names = ["Eiso Kant"]
+    assert titles_alike("“You don't fine-tune your way to AGI” — Eiso Kant", "Eiso Kant: You can't fine tune your way to AGI", names)
+    assert titles_alike("Eiso Kant on Reinforcement Learning", "Eiso Kant on Reinforcement Learning and Scale", names)
+    # The shared name alone, or one title inside another, does not make two titles alike.
+    assert not titles_alike("Eiso Kant on Reinforcement Learning", "Eiso Kant on Human Level Intelligence", names)
+    assert not titles_alike("Nathan Lambert on Anthropic", "Claude 4 and anthropics bet on code", ["Nathan Lambert"])

@@ -23,7 +23,7 @@ from castline.segment.passages import is_question, opening_problem, passage_feat
 from castline.segment.sentence_units import sentence_units
 from castline.text import STOPWORDS, format_timestamp, words
 
-__all__ = ["TITLE_MAX_CHARS", "copy_problems", "episode_copy", "guest_names"]
+__all__ = ["TITLE_MAX_CHARS", "copy_problems", "episode_copy", "guest_names", "titles_alike"]
 
 #: Longest title option (podcast apps cut longer titles).
 TITLE_MAX_CHARS = 70
@@ -191,6 +191,7 @@ def _titles(episode: Episode, guests: list[str], claims: list[tuple[float, str, 
             topics: list[str]) -> list[str]:
     guest = guests[0] if guests else None
     options: list[str] = []
+    names = [episode.speaker_name(s.id) for s in episode.speakers]
 
     def add(title: str) -> None:
         title = re.sub(r"\s+", " ", title).strip()
@@ -198,7 +199,8 @@ def _titles(episode: Episode, guests: list[str], claims: list[tuple[float, str, 
             return
         if guest and guest.lower() not in title.lower():
             return  # the guest's name is in every title where there is a guest
-        if near_duplicate(title, options, threshold=60):
+        # Alike in what they say, not in the name they share.
+        if any(titles_alike(title, o, names) for o in options):
             return
         options.append(title)
 
@@ -210,17 +212,54 @@ def _titles(episode: Episode, guests: list[str], claims: list[tuple[float, str, 
             add(f"{guest}: {line}" if i % 2 == 0 else f"“{line}” — {guest}")
         else:
             add(line)
+    voices = [episode.speaker_name(s.id) for s in episode.speakers if s.role in ("host", "guest")]
+    # Who a topic title is by: the guest, else the one voice of a solo show.
+    who = guest or (voices[0] if len(voices) == 1 else None)
     for topic in topics:
         if len(options) >= 5:
             break
-        add(f"{guest} on {topic}" if guest else topic)
+        add(f"{who} on {topic}" if who else topic)
     for a, b in zip(topics, topics[1:], strict=False):
         if len(options) >= 5:
             break
-        add(f"{guest} on {a} and {b}" if guest else f"{a} and {b}")
+        add(f"{who} on {a} and {b}" if who else f"{a} and {b}")
+    # Still short (a brief essay): the opening sentence of a post, when it is a claim that fits.
+    for h in episode.highlights:
+        if len(options) >= 5:
+            break
+        first = re.split(r"(?<=[.!?])\s+", h.text.strip(), maxsplit=1)[0].rstrip(".!")
+        if first[:1].isupper() and _is_claim(first) and reference_problem(first) is None:
+            add(f"{guest}: {first}" if guest else first)
     if len(options) < 5 and episode.title:
         add(episode.title if not guest or guest in episode.title else f"{guest}: {episode.title}")
     return options[:5]
+
+
+def titles_alike(a: str, b: str, names: Sequence[str] = ()) -> bool:
+    """Do two titles say the same, the speakers' ``names`` aside?
+
+    The same words in any order, or half their content words shared ("You don't
+    fine-tune your way to AGI", "You can't fine tune your way to success"). Not
+    containment: "Anthropic" inside "Claude 4 and Anthropic's bet on code" is another title.
+    """
+    from rapidfuzz import fuzz
+
+    a, b = _unnamed(a, names), _unnamed(b, names)
+    ka, kb = set(_content(a)), set(_content(b))
+    if ka and kb and len(ka & kb) >= 0.5 * len(ka | kb):
+        return True
+    return fuzz.token_sort_ratio(a.lower(), b.lower()) >= 75
+
+
+def _unnamed(title: str, names: Sequence[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            title = title.replace(name, "")
+    return re.sub(r"^\W*(?:on\s+)?|\W+$", "", title.strip(" :—-“”")).strip()
+
+
+def _content(text: str) -> list[str]:
+    return [w.lower() for w in words(text.replace("-", " ")) if w.lower() not in STOPWORDS]
 
 
 def _covers(guests: list[str], claims: list[tuple[float, str, float, int]], topics: list[str]) -> list[str]:
@@ -316,14 +355,16 @@ def _description(episode: Episode, guests: list[str], guest_line: str | None, to
     hosts = _host_names(episode)
     where = f" of {episode.show}" if episode.show else ""
     if guests:
-        who = (f"{_prose_list(hosts)} talks with {_prose_list(guests)}" if hosts
+        verb = "talks" if len(hosts) == 1 else "talk"
+        who = (f"{_prose_list(hosts)} {verb} with {_prose_list(guests)}" if hosts
                else f"a conversation with {_prose_list(guests)}")
         opening = f"In this episode{where}, {who}."
         if guest_line:
             opening += f" {guest_line}."
     else:
-        names = _prose_list(hosts or [episode.speaker_name(s.id) for s in episode.speakers[:3]])
-        opening = f"In this episode{where}, {names} talk it through." if names else f"In this episode{where}:"
+        people = hosts or [episode.speaker_name(s.id) for s in episode.speakers[:3]]
+        verb = "talks it through" if len(people) == 1 else "talk it through"
+        opening = f"In this episode{where}, {_prose_list(people)} {verb}." if people else f"Episode{where}."
     paras = [opening]
     if topics:
         paras.append(f"They discuss {_prose_list([_prose_case(t) for t in topics[:6]])}.")
@@ -407,7 +448,8 @@ def copy_problems(episode: Episode, copy: dict) -> list[str]:
             problems.append(f"title {i + 1} is {len(t)} characters")
         if guest and guest not in t:
             problems.append(f"title {i + 1} lacks the guest's name")
-        if near_duplicate(t, titles[:i], threshold=60):
+        if any(titles_alike(t, other, [episode.speaker_name(s.id) for s in episode.speakers])
+               for other in titles[:i]):
             problems.append(f"title {i + 1} repeats another")
     n = len(words(copy.get("description") or ""))
     lo, hi = DESCRIPTION_WORDS
