@@ -125,11 +125,11 @@ def test_captions_parse_and_are_relative_to_the_clip(cut):
     spoken = " ".join(c.content for c in cues)
     words = [
         w.text
-        for t in episode.turns
-        for w in t.words
-        if clip.start - 0.3 <= w.start and w.end <= clip.end + 0.3
+        for w in sorted((w for t in episode.turns for w in t.words), key=lambda w: w.start)
+        if clip.start <= (w.start + w.end) / 2 <= clip.end
     ]
-    # Every word of the clip is captioned, in order (speaker prefixes aside).
+    # Every word of the clip (its middle inside the clip's span) is captioned, in time order
+    # (speaker prefixes aside).
     position = 0
     for word in words:
         position = spoken.find(word, position)
