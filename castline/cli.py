@@ -51,6 +51,8 @@ def process(
     max_speakers: int | None = typer.Option(None, help="Audio: at most this many voices."),
     clean_cut: bool = typer.Option(False, help="Audio: cut removed fillers and long pauses out of clips."),
     clip_format: str = typer.Option("mp3", help="Audio: clip files as mp3, wav, flac, ogg or m4a."),
+    audio: Path | None = typer.Option(None, help="The episode's recording, for a transcript INPUT: real "
+                                      "times from it, speakers from its voices when INPUT has no labels."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process INPUT end to end through the process-episode flow (no server needed)."""
@@ -58,6 +60,15 @@ def process(
         _fail(f"{input_path}: no such file")
     if input_path.is_dir():
         _fail(f"{input_path}: is a folder, not a file")
+    if audio is not None:
+        from castline.ingest import is_audio_path
+
+        if not audio.is_file():
+            _fail(f"--audio {audio}: no such file")
+        if not is_audio_path(audio):
+            _fail(f"--audio {audio}: not an audio or video file (mp3, wav, m4a, flac, ogg, mp4, ...)")
+        if is_audio_path(input_path):
+            _fail(f"{input_path} is audio already; --audio goes with a transcript")
     if clip_format not in ("mp3", "wav", "flac", "ogg", "m4a"):
         _fail(f"--clip-format must be mp3, wav, flac, ogg or m4a, not {clip_format!r}")
     if glossary is not None and not glossary.is_file():
@@ -90,6 +101,7 @@ def process(
                 max_speakers=max_speakers,
                 clean_cut=clean_cut,
                 clip_format=clip_format,
+                audio=str(audio) if audio else None,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))

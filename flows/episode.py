@@ -116,6 +116,26 @@ def diarize_audio(path: str, hints: dict, key: str) -> list[tuple[float, float, 
 
 
 @task
+def align_audio(episode: Episode, heard: Episode, path: str) -> Episode:
+    """The transcript's words timed from the ASR of its audio (``castline.speech.align``)."""
+    from castline.speech.align import align_transcript
+
+    _tell("align", episode.slug)
+    with stage_errors("align", path):
+        aligned = align_transcript(episode, heard, audio_path=os.path.abspath(path))
+        found = aligned.metadata["alignment"]["matched"] + aligned.metadata["alignment"]["substituted"]
+        if found < MIN_ALIGNED_SHARE:
+            raise ValueError(
+                f"the audio does not match the transcript: only {found:.0%} of the transcript's words "
+                f"were heard in it (is it the right recording?)")
+        return aligned
+
+
+#: Share of a transcript's words the audio must account for before it is taken as the same episode.
+MIN_ALIGNED_SHARE = 0.3
+
+
+@task
 def label_voices(episode: Episode, path: str, segments: list, settings: Settings) -> Episode:
     """Assign words to diarized voices; name them from the voice library, the hint and the intro."""
     from castline.diarize.assign import assign_words
@@ -322,6 +342,7 @@ def process_episode(
     max_speakers: int | None = None,
     clean_cut: bool = False,
     clip_format: str = "mp3",
+    audio: str | None = None,
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
@@ -331,7 +352,10 @@ def process_episode(
     ``clip_format`` (mp3, wav, flac, ogg, m4a). A ``corrections.yaml`` in an
     episode's output folder is applied by its speakers stage, and
     ``metadata["process"]`` records the input and these options so
-    ``castline fix`` can re-run the episode.
+    ``castline fix`` can re-run the episode. ``audio`` is the recording of a
+    transcript input: the transcript's words take its times, an unlabelled
+    transcript takes its speakers from the audio's voices, and clips are cut
+    from it.
     """
     with fewer_gc_pauses():
         logger = get_run_logger()
@@ -342,13 +366,29 @@ def process_episode(
             num_speakers, min_speakers, max_speakers)
         with stage_errors("ingest", input_path):
             content_hash = _file_sha256(input_path)
-        audio = is_audio_path(input_path)
-        if audio:
-            base = f"{content_hash}:{code_version()}"
-            episodes = [transcribe_audio(input_path, title, key=f"{base}:asr")]
+        audio_path = input_path if is_audio_path(input_path) else audio
+        audio_hash = content_hash
+        if audio_path and audio_path != input_path:
+            with stage_errors("ingest", audio_path):
+                if not is_audio_path(audio_path):
+                    raise ValueError(f"--audio {Path(audio_path).name} is not an audio or video file")
+                audio_hash = _file_sha256(audio_path)
+            content_hash = hashlib.sha256(f"{content_hash}:{audio_hash}".encode()).hexdigest()
+        if audio_path:
+            base = f"{audio_hash}:{code_version()}"
             hints = settings.speaker_count_hints()
-            segments = diarize_audio(input_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
-            episodes = [label_voices(episodes[0], input_path, segments, settings)]
+            heard = transcribe_audio(audio_path, title, key=f"{base}:asr")
+            if audio_path == input_path:
+                episodes = [heard]
+            else:
+                episodes = ingest(input_path, title)
+                if len(episodes) != 1:
+                    with stage_errors("align", input_path):
+                        raise ValueError(f"one recording for {len(episodes)} episodes in one file")
+                episodes = [align_audio(episodes[0], heard, audio_path)]
+            if not any(turn.speaker for turn in episodes[0].turns):  # a labelled transcript keeps its names
+                segments = diarize_audio(audio_path, hints, key=f"{base}:diarize:{sorted(hints.items())}")
+                episodes = [label_voices(episodes[0], audio_path, segments, settings)]
         else:
             episodes = ingest(input_path, title)
         run = {
@@ -356,6 +396,7 @@ def process_episode(
             "glossary": os.path.abspath(glossary) if glossary else None, "title": title, "show": show,
             "num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers,
             "clean_cut": clean_cut, "clip_format": clip_format,
+            "audio": os.path.abspath(audio) if audio else None,
         }
         folders = []
         for index, episode in enumerate(episodes):
@@ -375,8 +416,8 @@ def process_episode(
                     run_named = stage.with_options(name=name, task_run_name=name)
                     episode = run_named(name, episode, ep_settings, key)
                 episode.metadata["process"] = run
-                if audio:
-                    episode = cut_audio(episode, input_path, folder, clean_cut, clip_format)
+                if audio_path:
+                    episode = cut_audio(episode, audio_path, folder, clean_cut, clip_format)
                 outputs = export(episode, folder)
                 with stage_errors("export", input_path):
                     _publish_artifacts(episode, outputs)

@@ -54,8 +54,9 @@ def _media(episode: Episode, rate: int):
     import opentimelineio as otio
 
     available = _range(0.0, episode_end(episode), rate)
-    if episode.source_format == "audio" and episode.source:
-        path = Path(episode.source)
+    recording = episode.metadata.get("audio") or (episode.source if episode.source_format == "audio" else "")
+    if recording:
+        path = Path(recording)
         url = path.as_uri() if path.is_absolute() else path.name
         return otio.schema.ExternalReference(target_url=url, available_range=available)
     return otio.schema.MissingReference(
