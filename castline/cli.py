@@ -53,6 +53,8 @@ def process(
     clip_format: str = typer.Option("mp3", help="Audio: clip files as mp3, wav, flac, ogg or m4a."),
     audio: Path | None = typer.Option(None, help="The episode's recording, for a transcript INPUT: real "
                                       "times from it, speakers from its voices when INPUT has no labels."),
+    url: str | None = typer.Option(None, help="The episode's page, linked from every post ({slug} is "
+                                   "filled in); default: the show profile's url."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Process INPUT end to end through the process-episode flow (no server needed)."""
@@ -102,6 +104,7 @@ def process(
                 clean_cut=clean_cut,
                 clip_format=clip_format,
                 audio=str(audio) if audio else None,
+                url=url,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))
@@ -116,7 +119,8 @@ def process(
 
 @app.command()
 def batch(
-    manifest: Path = typer.Argument(..., help="YAML list of {input, speakers, glossary, title, show}."),
+    manifest: Path = typer.Argument(..., help="YAML list of {input, speakers, glossary, title, show, url, "
+                                    "audio}."),
     out: Path = typer.Option(Path("data/output"), "--out", "-o", help="Output folder."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
@@ -143,6 +147,8 @@ def batch(
                     glossary=str(manifest.parent / glossary) if glossary else None,
                     title=entry.get("title"),
                     show=entry.get("show"),
+                    url=entry.get("url"),
+                    audio=str(manifest.parent / entry["audio"]) if entry.get("audio") else None,
                 )
             except Exception as exc:  # noqa: BLE001 - report and go on with the rest
                 failures += 1

@@ -343,6 +343,7 @@ def process_episode(
     clean_cut: bool = False,
     clip_format: str = "mp3",
     audio: str | None = None,
+    url: str | None = None,
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
@@ -355,13 +356,15 @@ def process_episode(
     ``castline fix`` can re-run the episode. ``audio`` is the recording of a
     transcript input: the transcript's words take its times, an unlabelled
     transcript takes its speakers from the audio's voices, and clips are cut
-    from it.
+    from it. ``url`` is the episode's page (``{slug}`` filled in): every post
+    links it.
     """
     with fewer_gc_pauses():
         logger = get_run_logger()
         # Every step names its stage when it fails, inside a task or not (stage_errors).
         with stage_errors("settings", input_path):
-            settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show)
+            settings = build_settings(speakers=speakers, glossary=glossary, title=title, show=show,
+                                      url=url)
         settings.num_speakers, settings.min_speakers, settings.max_speakers = (
             num_speakers, min_speakers, max_speakers)
         with stage_errors("ingest", input_path):
@@ -396,7 +399,7 @@ def process_episode(
             "glossary": os.path.abspath(glossary) if glossary else None, "title": title, "show": show,
             "num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers,
             "clean_cut": clean_cut, "clip_format": clip_format,
-            "audio": os.path.abspath(audio) if audio else None,
+            "audio": os.path.abspath(audio) if audio else None, "url": url,
         }
         folders = []
         for index, episode in enumerate(episodes):
