@@ -380,7 +380,9 @@ def process_episode(
         if audio_path:
             base = f"{audio_hash}:{code_version()}"
             hints = settings.speaker_count_hints()
-            heard = transcribe_audio(audio_path, title, key=f"{base}:asr")
+            # The model is part of the key: CASTLINE_ASR_MODEL=tiny.en must not reuse base's transcript.
+            model = os.environ.get("CASTLINE_ASR_MODEL", "default")
+            heard = transcribe_audio(audio_path, title, key=f"{base}:asr:{model}")
             if audio_path == input_path:
                 episodes = [heard]
             else:
