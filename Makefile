@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 EXTRAS ?= audio,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
-DEBIAN_PACKAGES := ffmpeg espeak-ng sox chromium postgresql
+DEBIAN_PACKAGES := ffmpeg espeak-ng sox chromium postgresql tesseract-ocr tesseract-ocr-eng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PYTHONUNBUFFERED := 1
