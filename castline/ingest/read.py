@@ -13,6 +13,7 @@ from castline.ingest.decode import decode_with_encoding
 from castline.ingest.detect import detect_format
 from castline.ingest.errors import IngestError
 from castline.ingest.labelled import read_labelled
+from castline.ingest.podcasting import read_podcasting_html, read_podcasting_json
 from castline.ingest.show_page import (
     episode_title,
     parse_show_page,
@@ -88,6 +89,10 @@ def read_text(
             drafts, details = read_labelled(text)
         elif source_format == "srt":
             drafts, details = cues_to_drafts(parse_srt_cues(text))
+        elif source_format == "podcasting_json":
+            drafts, details = read_podcasting_json(text)
+        elif source_format == "podcasting_html":
+            drafts, details = read_podcasting_html(text)
         elif source_format == "vtt":
             body = text if text.lstrip().startswith("WEBVTT") else "WEBVTT\n\n" + text
             drafts, details = cues_to_drafts(parse_vtt_cues(body.lstrip()))
