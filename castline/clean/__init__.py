@@ -8,7 +8,8 @@
 Passes, in order, over each turn's word units: fillers, restarts at a dash,
 discourse markers, false starts, repeats (then punctuation/capitals around what was removed),
 glossary repairs, learned punctuation and case where the ASR gave none
-(:mod:`castline.clean.punctuation`), run-on sentence breaks, final period, sentence case,
+(:mod:`castline.clean.punctuation`), learned then rule-based run-on sentence
+breaks, final period, sentence case,
 paragraphs; whitespace is normalised when the text is rendered. Reverting is
 reading ``Turn.verbatim``.
 """
@@ -43,6 +44,7 @@ from castline.clean.glossary import (
 )
 from castline.clean.paragraphs import mark_heading_lines, mark_paragraphs
 from castline.clean.punctuation import (
+    mark_learned_sentences,
     mark_restored_punctuation,
     plan_bare_chunks,
     plan_ends_sentence,
@@ -163,6 +165,7 @@ def clean_turn(
         repair_deletions(units, continues=continues)
         mark_glossary(units, glossary, continues=continues, counts=name_counts)
         mark_restored_punctuation(units, plan=punctuation_plan)
+        mark_learned_sentences(units)
         mark_runon_breaks(units)
         mark_final_period(units, continued=continued)
         mark_sentence_case(units, continues=continues, lexicon=lexicon)

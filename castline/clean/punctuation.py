@@ -32,6 +32,7 @@ __all__ = [
     "featurize",
     "load_punctuation_model",
     "is_bare_chunk",
+    "mark_learned_sentences",
     "mark_restored_punctuation",
     "normalise_word",
     "plan_bare_chunks",
@@ -461,3 +462,131 @@ def mark_restored_punctuation(
             last = position == len(stretch) - 1
             changed += _apply(units, k, punct[position], case[position], model, trail=not last)
     return changed
+
+
+#: A sentence longer than this is split where the model most expects a sentence end.
+MAX_SENTENCE_WORDS = 45
+#: ... if the model gives that point at least this probability of a sentence end.
+SPLIT_FLOOR = 0.25
+#: A stretch of this many words without a mark of their own lost its punctuation ...
+STRETCH_WORDS = 30
+#: ... and gets a sentence end wherever the model is this sure of one.
+STRETCH_FLOOR = 0.5
+#: A break the model hears as a question this surely ends in "?".
+QUESTION_FLOOR = 0.5
+#: Neither piece of a split is shorter than this.
+MIN_PIECE_WORDS = 6
+
+
+def mark_learned_sentences(units, *, model: PunctuationModel | None = None) -> int:
+    """Split run-on sentences and unpunctuated stretches where the model hears sentence ends.
+
+    A sentence of more than :data:`MAX_SENTENCE_WORDS` words is split, again
+    and again, at the point where the model's probability of a period or
+    question mark is highest, if it is at least :data:`SPLIT_FLOOR` and leaves
+    pieces of :data:`MIN_PIECE_WORDS`; a stretch of :data:`STRETCH_WORDS` words
+    with no mark gets an end wherever that probability is over
+    :data:`STRETCH_FLOOR` ("... is adaptive Are you excited about that my
+    opinion ..." -> "... is adaptive. Are you excited about that? My opinion
+    ..."). A question is recognised by the model's question mark, not by a "?"
+    the ASR wrote. Only the mark after a word (a comma may become a period) and
+    the case of the next word change, as ``punctuation`` edits; returns the breaks.
+    """
+    from castline.clean.units import ends_sentence, kept, looks_like_code_or_link
+
+    words = [i for i in kept(units) if not units[i].is_punct]
+    n = len(words)
+    if n <= STRETCH_WORDS:
+        return 0
+    # a mark standing alone ("...", "?") ends the sentence of the word before it
+    position = {i: k for k, i in enumerate(words)}
+    ends = [False] * n
+    last = -1
+    for i in kept(units):
+        if i in position:
+            last = position[i]
+        if last >= 0 and ends_sentence(units[i]):
+            ends[last] = True
+    spans, start = [], 0
+    for k in range(n):
+        if ends[k] or k == n - 1:
+            spans.append((start, k + 1))
+            start = k + 1
+    runs, run = [], 0
+    for k in range(n):
+        run = 0 if units[words[k]].out_trail else run + 1
+        if run == STRETCH_WORDS:
+            runs.append(k)
+    if not runs and all(hi - lo <= MAX_SENTENCE_WORDS for lo, hi in spans):
+        return 0
+    model = model or load_punctuation_model()
+    if model is None:
+        return 0
+    punct, _ = model.probabilities([units[i].lower for i in words])
+    end_p = punct[:, 2] + punct[:, 3]
+
+    def allowed(k: int) -> bool:
+        # a break after words[k]: its own mark (none or a comma) becomes an end
+        unit, following = units[words[k]], units[words[k + 1]]
+        return (
+            words[k + 1] == words[k] + 1  # nothing stands between ("fuel - maybe")
+            and unit.out_trail in ("", ",")
+            and not looks_like_code_or_link(unit.out_core)
+            and following.out_core[:1].isalpha()
+            and not following.lead  # "(a first to my knowledge)": never inside brackets or quotes
+        )
+
+    breaks: set[int] = set()
+    for lo, hi in spans:
+        # unpunctuated stretches inside the sentence: every confident end
+        for k in range(lo, hi - 1):
+            if (
+                end_p[k] >= STRETCH_FLOOR
+                and not units[words[k]].out_trail
+                and k - lo + 1 >= MIN_PIECE_WORDS // 2
+                and hi - k - 1 >= MIN_PIECE_WORDS // 2
+                and _in_bare_run(units, words, k, lo, hi)
+                and allowed(k)
+            ):
+                breaks.add(k)
+        # then the long pieces that are left: their best point, again and again
+        pieces = [(lo, hi)]
+        while pieces:
+            a, b = pieces.pop()
+            inner = sorted(k for k in breaks if a <= k < b - 1)
+            if inner:
+                edges = [a, *[k + 1 for k in inner], b]
+                bounds = zip(edges, edges[1:], strict=False)
+                pieces += [(x, y) for x, y in bounds if y - x > MAX_SENTENCE_WORDS]
+                continue
+            if b - a <= MAX_SENTENCE_WORDS:
+                continue
+            candidates = [
+                k for k in range(a + MIN_PIECE_WORDS - 1, b - MIN_PIECE_WORDS) if allowed(k)
+            ]
+            if not candidates:
+                continue
+            best = max(candidates, key=lambda k: end_p[k])
+            if end_p[best] < SPLIT_FLOOR:
+                continue
+            breaks.add(best)
+            pieces.append((a, b))
+    for k in sorted(breaks):
+        unit, following = units[words[k]], units[words[k + 1]]
+        mark = "?" if punct[k, 3] >= QUESTION_FLOOR else "."
+        unit.set_trail(mark, "punctuation")
+        core = following.out_core
+        if core[:1].islower() and not looks_like_code_or_link(core):
+            following.set_core(core[0].upper() + core[1:], "punctuation")
+    return len(breaks)
+
+
+def _in_bare_run(units, words: list[int], k: int, lo: int, hi: int) -> bool:
+    """Is ``words[k]`` inside a run of :data:`STRETCH_WORDS` words without a mark?"""
+    left = k
+    while left > lo and not units[words[left - 1]].out_trail:
+        left -= 1
+    right = k
+    while right < hi - 1 and not units[words[right]].out_trail:
+        right += 1
+    return right - left + 1 >= STRETCH_WORDS
