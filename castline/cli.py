@@ -53,6 +53,7 @@ def process(
     clip_format: str = typer.Option("mp3", help="Audio: clip files as mp3, wav, flac, ogg or m4a."),
     audio: Path | None = typer.Option(None, help="The episode's recording, for a transcript INPUT: real "
                                       "times from it, speakers from its voices when INPUT has no labels."),
+    no_video: bool = typer.Option(False, "--no-video", help="Audio: no captioned clip videos."),
     url: str | None = typer.Option(None, help="The episode's page, linked from every post ({slug} is "
                                    "filled in); default: the show profile's url."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
@@ -105,6 +106,7 @@ def process(
                 clip_format=clip_format,
                 audio=str(audio) if audio else None,
                 url=url,
+                video=False if no_video else None,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
             _fail(_reason(exc, input_path))

@@ -151,13 +151,14 @@ def label_voices(episode: Episode, path: str, segments: list, settings: Settings
 
 
 @task(retries=1, retry_delay_seconds=[2], retry_condition_fn=_retry_io_only)
-def cut_audio(episode: Episode, path: str, folder: str, clean: bool, fmt: str = "mp3") -> Episode:
-    """Cut clip and preview audio with captions into the episode's clips/ folder."""
+def cut_audio(episode: Episode, path: str, folder: str, clean: bool, fmt: str = "mp3",
+              video: bool | None = None) -> Episode:
+    """Cut clip and preview audio (and captioned videos unless ``video`` is False) into clips/."""
     from castline.export.clip_audio import cut_clips
 
     _tell("clip audio", episode.slug)
     with stage_errors("clip audio", path):
-        cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt)
+        cut_clips(episode, path, Path(folder) / "clips", clean=clean, fmt=fmt, video=video)
     return episode
 
 
@@ -344,6 +345,7 @@ def process_episode(
     clip_format: str = "mp3",
     audio: str | None = None,
     url: str | None = None,
+    video: bool | None = None,
 ) -> list[str]:
     """Process one input file end to end; return the output folders.
 
@@ -357,7 +359,8 @@ def process_episode(
     transcript input: the transcript's words take its times, an unlabelled
     transcript takes its speakers from the audio's voices, and clips are cut
     from it. ``url`` is the episode's page (``{slug}`` filled in): every post
-    links it.
+    links it. ``video`` False skips the captioned clip videos (None: unless
+    ``$CASTLINE_CLIP_VIDEO`` is 0).
     """
     with fewer_gc_pauses():
         logger = get_run_logger()
@@ -402,6 +405,7 @@ def process_episode(
             "num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers,
             "clean_cut": clean_cut, "clip_format": clip_format,
             "audio": os.path.abspath(audio) if audio else None, "url": url,
+            "video": video,
         }
         folders = []
         for index, episode in enumerate(episodes):
@@ -422,7 +426,7 @@ def process_episode(
                     episode = run_named(name, episode, ep_settings, key)
                 episode.metadata["process"] = run
                 if audio_path:
-                    episode = cut_audio(episode, audio_path, folder, clean_cut, clip_format)
+                    episode = cut_audio(episode, audio_path, folder, clean_cut, clip_format, video)
                 outputs = export(episode, folder)
                 with stage_errors("export", input_path):
                     _publish_artifacts(episode, outputs)

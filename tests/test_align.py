@@ -65,12 +65,13 @@ def _interview(tmp_path_factory):
         tmp_path_factory.mktemp("align-audio"), ("host", "guest"), minutes=1.2, seed=11))
 
 
-def _process(tmp_path: Path, interview, text: str) -> dict:
+def _process(tmp_path: Path, interview, text: str, **options) -> dict:
     from flows.episode import process_episode
 
     transcript = tmp_path / "episode.txt"
     transcript.write_text(text, encoding="utf-8")
-    (folder,) = process_episode(str(transcript), out_dir=str(tmp_path / "out"), audio=str(interview.path))
+    (folder,) = process_episode(str(transcript), out_dir=str(tmp_path / "out"), audio=str(interview.path),
+                                **options)
     return json.loads((Path(folder) / "episode.json").read_text(encoding="utf-8")) | {"_folder": folder}
 
 
@@ -107,13 +108,17 @@ def test_labelled_transcript_keeps_its_names_and_takes_real_times(tmp_path, tmp_
     assert max(errors) < 2.0, errors
     clips = [c for c in episode["clips"] + episode["previews"] if c.get("audio")]
     assert clips and all((Path(episode["_folder"]) / c["audio"]).stat().st_size > 1000 for c in clips)
+    # captioned videos are cut from the recording too (on by default)
+    assert list((Path(episode["_folder"]) / "clips").glob("*.vertical.mp4"))
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not espeak_available(), reason="needs espeak-ng")
 def test_unlabelled_transcript_takes_its_speakers_from_the_voices(tmp_path, tmp_path_factory):
     interview = _interview(tmp_path_factory)
-    episode = _process(tmp_path, interview, "\n\n".join(_paragraphs(interview, labelled=False)) + "\n")
+    episode = _process(tmp_path, interview, "\n\n".join(_paragraphs(interview, labelled=False)) + "\n",
+                       video=False)
+    assert not list((Path(episode["_folder"]) / "clips").glob("*.mp4"))  # video=False (--no-video)
     assert len(episode["speakers"]) == 2
     assert "diarization" in episode["metadata"]
     # word-level speaker accuracy: each heard word's speaker against who speaks at its time
