@@ -172,7 +172,7 @@ def _clips(ep: Episode, s: Settings) -> Episode:
 def _highlights(ep: Episode, s: Settings) -> Episode:
     from castline.highlights import (
         add_threads,
-        episode_copy,
+        make_episode_copy,
         make_highlights,
         make_previews,
         respell_speakers,
@@ -189,7 +189,7 @@ def _highlights(ep: Episode, s: Settings) -> Episode:
     ep.previews = make_previews(ep, min_confidence=s.quote_min_confidence)
     ep.highlights = make_highlights(ep, min_confidence=s.quote_min_confidence)
     add_threads(ep)
-    ep.metadata["copy"] = episode_copy(ep, sponsors=s.sponsors, glossary=s.glossary)
+    ep.metadata["copy"] = make_episode_copy(ep, sponsors=s.sponsors, glossary=s.glossary)
     return ep
 
 

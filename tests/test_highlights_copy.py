@@ -12,7 +12,7 @@ from test_segment import episode_from_lines
 from castline import pipeline
 from castline.highlights import (
     copy_problems,
-    episode_copy,
+    make_episode_copy,
     make_highlights,
     make_previews,
     quote_in_post,
@@ -275,7 +275,7 @@ def test_every_seed_gets_copy_with_sound_titles(processed_seeds):
 
 
 def test_episode_copy_of_an_empty_episode():
-    c = episode_copy(Episode(title="Empty", slug="empty"))
+    c = make_episode_copy(Episode(title="Empty", slug="empty"))
     assert c["titles"] == ["Empty"] and c["takeaways"] == [] and c["guest"] is None
 
 

@@ -39,9 +39,9 @@ from castline.clean.glossary import (
     lexicon_names,
     load_glossary,
     mark_glossary,
-    mark_topic_homophones,
     suggest_glossary,
 )
+from castline.clean.homophones import mark_topic_homophones
 from castline.clean.paragraphs import mark_heading_lines, mark_paragraphs
 from castline.clean.punctuation import (
     mark_learned_sentences,

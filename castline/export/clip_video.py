@@ -37,6 +37,7 @@ from pathlib import Path
 from castline.export.clip_video_captions import LAYOUTS, CaptionStyle, Layout, TimedWord, build_subtitles
 
 __all__ = [
+    "ClipVideos",
     "FPS",
     "MIN_VIDEO_SECONDS",
     "Picture",

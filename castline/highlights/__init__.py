@@ -22,7 +22,7 @@ Example
 
 from __future__ import annotations
 
-from castline.highlights.episode_copy import copy_problems, episode_copy
+from castline.highlights.episode_copy import copy_problems, make_episode_copy
 from castline.highlights.posts import add_threads, episode_link, highlight_tweet, make_highlights
 from castline.highlights.previews import make_previews
 from castline.highlights.quotes import (
@@ -40,10 +40,10 @@ __all__ = [
     "ELISION",
     "add_threads",
     "copy_problems",
-    "episode_copy",
     "episode_link",
     "fragment_problem",
     "highlight_tweet",
+    "make_episode_copy",
     "make_highlights",
     "make_previews",
     "post_quote",

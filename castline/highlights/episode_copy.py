@@ -7,7 +7,7 @@ time, and nothing is said that the episode does not say.
 
 Example
 -------
->>> episode.metadata["copy"] = episode_copy(episode, sponsors=["Tufa AI Labs"])  # doctest: +SKIP
+>>> episode.metadata["copy"] = make_episode_copy(episode, sponsors=["Tufa AI Labs"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from castline.segment.passages import is_question, opening_problem, passage_feat
 from castline.segment.sentence_units import sentence_units
 from castline.text import STOPWORDS, format_timestamp, words
 
-__all__ = ["TITLE_MAX_CHARS", "copy_problems", "episode_copy", "guest_names", "titles_alike"]
+__all__ = ["TITLE_MAX_CHARS", "copy_problems", "guest_names", "make_episode_copy", "titles_alike"]
 
 #: Longest title option (podcast apps cut longer titles).
 TITLE_MAX_CHARS = 70
@@ -384,7 +384,9 @@ def _description(episode: Episode, guests: list[str], guest_line: str | None, to
     return "\n\n".join(paras)
 
 
-def episode_copy(episode: Episode, *, sponsors: Sequence[str] = (), glossary: Sequence[str] = ()) -> dict:
+def make_episode_copy(
+    episode: Episode, *, sponsors: Sequence[str] = (), glossary: Sequence[str] = ()
+) -> dict:
     """The episode's copy: 5 title options, a description, 3 cover texts, and their sources.
 
     * ``titles``: up to 5 options of at most :data:`TITLE_MAX_CHARS` characters,

@@ -37,7 +37,7 @@ from castline.segment.passages import (
 from castline.segment.sentence_units import SentenceUnit, episode_end, sentence_units
 from castline.text import format_timestamp, tweet_length, tweet_valid, words
 
-__all__ = ["add_threads", "highlight_tweet", "make_highlights"]
+__all__ = ["add_threads", "episode_link", "highlight_tweet", "make_highlights"]
 
 
 def episode_link(episode: Episode) -> str | None:
