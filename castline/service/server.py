@@ -9,13 +9,35 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-__all__ = ["run_service", "start_server", "wait_healthy"]
+__all__ = ["ServiceStopped", "port_answers", "run_service", "start_server", "wait_healthy"]
+
+
+class ServiceStopped(Exception):
+    """SIGTERM or SIGHUP reached the service: stop it as Ctrl-C would."""
+
+
+def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _is_prefect(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def start_server(host: str, port: int, env: dict[str, str] | None = None,
@@ -63,21 +85,43 @@ def run_service(*, host: str, port: int, data_dir: Path, feeds_config: Path, con
         if console is not None:
             console.print(message, highlight=False)
 
-    server = start_server(host, port, env)
-    worker = None
+    if port_answers(connect_host, port):
+        what = "a Prefect server" if _is_prefect(f"http://{connect_host}:{port}/api") else "another program"
+        say(f"[red]✗[/] port {port} on {connect_host} already answers ({what}; a stale one from an earlier "
+            f"castline serve?): stop it, or start with --port")
+        return 2
+
+    def stop_on_signal(signum, _frame):
+        raise ServiceStopped(signal.Signals(signum).name)
+
+    # docker stop, systemd and a kill of the process group send SIGTERM, a closed terminal SIGHUP:
+    # both must stop the server too (it lives in its own session, out of reach of the group's signal).
+    handled = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop_on_signal) for sig in handled}
+    server = worker = None
     try:
+        server = start_server(host, port, env)
         wait_healthy(api_url, proc=server)
         say(f"Prefect UI: http://{connect_host}:{port}  (API {api_url})")
         worker = subprocess.Popen([sys.executable, "-m", "flows.serve"], env=env)
         say(f"serving process-episode, watch-inbox, poll-feeds; inbox: {data_dir / 'inbox'}")
         return worker.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ServiceStopped) as stop:
+        say(f"stopping ({stop or 'interrupted'}): the serve process, then the Prefect server")
         return 0
     finally:
+        # A second signal must not cut the clean-up short.
+        for sig in handled:
+            signal.signal(sig, signal.SIG_IGN)
         for proc in (worker, server):
             if proc is not None and proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM) if proc is server else proc.terminate()
                     proc.wait(timeout=15)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
-                    proc.kill()
+                    if proc is server:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    else:
+                        proc.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
