@@ -78,6 +78,8 @@ def run_service(*, host: str, port: int, data_dir: Path, feeds_config: Path, con
     api_url = env.get("PREFECT_API_URL") or f"http://{connect_host}:{port}/api"
     env["PREFECT_API_URL"] = api_url
     env["PREFECT_UI_API_URL"] = env.get("PREFECT_UI_API_URL", api_url)
+    # Prefect's telemetry needs the internet; offline it logs an ERROR at every start.
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("CASTLINE_DATA", str(data_dir))
     env.setdefault("CASTLINE_FEEDS", str(feeds_config))
 
