@@ -1,18 +1,29 @@
-"""Serve every castline deployment with its schedule from one long-running process.
+"""Serve every castline deployment from one long-running process, and watch the inbox.
 
-``process-episode`` (run from the UI with parameters), ``watch-inbox`` (every
-``CASTLINE_INBOX_INTERVAL`` seconds, default 30) and ``poll-feeds`` (every
+``process-episode`` (run from the UI with parameters), ``watch-inbox`` (started
+by the inbox watcher, or from the UI) and ``poll-feeds`` (every
 ``CASTLINE_FEEDS_INTERVAL`` seconds, default 3600). Deployments and schedules
 live in the Prefect server's database, so they survive restarts.
+
+The watcher (:func:`watch_inbox_forever`, a thread of this process) looks at
+the inbox every ``CASTLINE_INBOX_INTERVAL`` seconds (default 10) without making
+a flow run, and starts a ``watch-inbox`` run only when a pass has work: a
+settled file, an entry to quarantine, or a claim a killed pass left in
+``work/``. An idle day leaves no runs in the UI, and files dropped while the
+service was down are picked up on its first look after a restart.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
 from prefect import serve
 
-__all__ = ["deploy_to_pool", "deployments", "main"]
+__all__ = ["deploy_to_pool", "deployments", "main", "watch_inbox_forever"]
+
+log = logging.getLogger("castline.inbox-watcher")
 
 
 def deployments(data_dir: str = "data", feeds_config: str = "feeds.yaml") -> list:
@@ -21,7 +32,6 @@ def deployments(data_dir: str = "data", feeds_config: str = "feeds.yaml") -> lis
     from flows.feeds import poll_feeds
     from flows.inbox import watch_inbox
 
-    inbox_every = float(os.environ.get("CASTLINE_INBOX_INTERVAL", "30"))
     feeds_every = float(os.environ.get("CASTLINE_FEEDS_INTERVAL", "3600"))
     return [
         process_episode.to_deployment(
@@ -32,10 +42,10 @@ def deployments(data_dir: str = "data", feeds_config: str = "feeds.yaml") -> lis
         ),
         watch_inbox.to_deployment(
             name="watch-inbox",
-            interval=inbox_every,
             parameters={"data_dir": data_dir},
-            description="Claim settled files in the inbox, process them, archive or quarantine.",
-            tags=["castline", "scheduled"],
+            description="Claim settled files in the inbox, process them, archive or quarantine "
+            "(started by the service's inbox watcher when there is work).",
+            tags=["castline", "inbox"],
         ),
         poll_feeds.to_deployment(
             name="poll-feeds",
@@ -80,12 +90,51 @@ def deploy_to_pool(pool: str = "castline", *, queue: str | None = None, source: 
     return ids
 
 
+def _in_flight(run_id) -> bool:
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state is None or not state.is_final()
+
+
+def watch_inbox_forever(
+    data_dir: str, every: float, stop: threading.Event, settle_seconds: float = 3.0
+) -> None:
+    """Start a ``watch-inbox`` run when the inbox has work and the last one this watcher started is done."""
+    from prefect.deployments import run_deployment
+
+    from castline.service.inbox import inbox_work
+
+    last = None
+    while not stop.wait(every):
+        try:
+            if last is not None and _in_flight(last):
+                continue
+            work = inbox_work(data_dir, settle_seconds=settle_seconds)
+            if not work:
+                continue
+            run = run_deployment("watch-inbox/watch-inbox", parameters={"data_dir": data_dir}, timeout=0,
+                                 flow_run_name=f"inbox: {work.describe()}", as_subflow=False)
+            last = run.id
+        except Exception as exc:  # noqa: BLE001 - a server hiccup must not end the watching; files wait
+            log.warning("inbox watcher: %s: %s (trying again in %.0f s)", type(exc).__name__, exc, every)
+
+
 def main() -> None:
-    """Serve all deployments until interrupted."""
+    """Serve all deployments and watch the inbox until interrupted."""
     data_dir = os.environ.get("CASTLINE_DATA", "data")
     feeds = os.environ.get("CASTLINE_FEEDS", "feeds.yaml")
     limit = int(os.environ.get("CASTLINE_MAX_CONCURRENT_RUNS", "2"))
-    serve(*deployments(data_dir, feeds), limit=limit)
+    every = float(os.environ.get("CASTLINE_INBOX_INTERVAL", "10"))
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_inbox_forever, args=(data_dir, every, stop), daemon=True,
+                               name="inbox-watcher")
+    watcher.start()
+    try:
+        serve(*deployments(data_dir, feeds), limit=limit)
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":

@@ -59,16 +59,24 @@ def service(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     server = start_server("127.0.0.1", port, env, log=logs / "server.log")
-    worker = None
+    workers = []
+
+    def start_serve() -> None:
+        """(Re)start the serve process, as a restart of the service would."""
+        if workers:
+            stop(workers[-1])
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "flows.serve"], env=env, cwd=ROOT, start_new_session=True,
+            stdout=open(logs / f"serve-{len(workers)}.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        ))  # fmt: skip
+
     try:
         wait_healthy(api, timeout=180, proc=server)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flows.serve"], env=env, cwd=ROOT, start_new_session=True,
-            stdout=open(logs / "serve.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        )
-        yield {"api": api, "ui": f"http://127.0.0.1:{port}", "data": data, "logs": logs}
+        start_serve()
+        yield {"api": api, "ui": f"http://127.0.0.1:{port}", "data": data, "logs": logs,
+               "restart_serve": start_serve, "stop_serve": lambda: stop(workers[-1])}  # fmt: skip
     finally:
-        if worker is not None:
+        for worker in workers:
             stop(worker)
         stop(server)
 
@@ -81,6 +89,19 @@ def _completed_runs(api: str, flow_name: str) -> list[dict]:
     response = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def _runs_of(api: str, flow_name: str) -> list[dict]:
+    body = {"flows": {"name": {"any_": [flow_name]}}}
+    response = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def _deployments(api: str) -> list[str]:
+    response = httpx.post(f"{api}/deployments/filter", json={}, timeout=10)
+    response.raise_for_status()
+    return [d["name"] for d in response.json()]
 
 
 def _wait_for(predicate, timeout: float, what: str, logs: Path):
@@ -128,3 +149,27 @@ def test_inbox_drop_runs_and_shows_in_the_ui(service):
         page.get_by_text("-highlights").first.wait_for(timeout=30_000)
         page.screenshot(path=str(SCREENSHOTS / "flow-run-artifacts.png"), full_page=True)
         browser.close()
+
+
+def test_an_idle_inbox_makes_no_runs_and_a_restart_misses_no_file(service):
+    api, data, logs = service["api"], service["data"], service["logs"]
+    _wait_for(lambda: {"watch-inbox", "process-episode"} <= set(_deployments(api)), 120, "deployments", logs)
+    time.sleep(20)  # four looks of the watcher (CASTLINE_INBOX_INTERVAL=5) at an empty inbox
+    assert _runs_of(api, "watch-inbox") == []
+
+    (data / "inbox" / "engines.txt").write_text(EPISODE, encoding="utf-8")
+    _wait_for(lambda: list((data / "archive").glob("engines*")), 300, "the first file archived", logs)
+    _wait_for(lambda: _completed_runs(api, "watch-inbox"), 60, "the pass completed", logs)
+    time.sleep(20)  # idle again: no more passes
+    passes = _runs_of(api, "watch-inbox")
+    assert len(passes) == 1, [p["name"] for p in passes]
+    assert passes[0]["name"] == "inbox: 1 ready"
+
+    # A file dropped while the service is down is processed after the restart.
+    service["stop_serve"]()
+    (data / "inbox" / "engines-again.txt").write_text(EPISODE.replace("Engines", "Looms"), encoding="utf-8")
+    time.sleep(5)
+    service["restart_serve"]()
+    _wait_for(lambda: list((data / "archive").glob("engines-again*")), 300, "the second file archived", logs)
+    assert len(list((data / "output").glob("*/episode.json"))) == 2
+    assert not list((data / "inbox").iterdir()) and not list((data / "failed").iterdir())

@@ -36,7 +36,8 @@ Modules: :mod:`~castline.service.inbox.claims` (settle and claim),
 :mod:`~castline.service.inbox.outcomes` (archive or quarantine),
 :mod:`~castline.service.inbox.ledger` (the sqlite ledger),
 :mod:`~castline.service.inbox.holds` (pass slots, claims held, a content's turn),
-:mod:`~castline.service.inbox.reports` (what a pass reports) and
+:mod:`~castline.service.inbox.reports` (what a pass reports),
+:mod:`~castline.service.inbox.watch` (whether there is work for a pass) and
 :mod:`~castline.service.inbox.files` (the folder layout, safe names, moves).
 """
 
@@ -48,8 +49,11 @@ from castline.service.inbox.ledger import Claim, ledger_entries
 from castline.service.inbox.outcomes import HOW_TO_RETRY, archive, quarantine
 from castline.service.inbox.passes import run_once
 from castline.service.inbox.reports import FileOutcome, InboxReport, cli_summary
+from castline.service.inbox.watch import InboxWork, inbox_work
 
 __all__ = [
+    "InboxWork",
+    "inbox_work",
     "DEFAULT_MAX_BYTES",
     "HOW_TO_RETRY",
     "LAYOUT",
