@@ -72,9 +72,12 @@ def test_decodes_every_container_to_16k_mono(tmp_path, sample, suffix):
 def test_bad_inputs_raise_audio_error_naming_stage_and_reason(tmp_path, sample):
     mp3 = _ffmpeg(sample["wav"], tmp_path / "good.mp3", "-b:a", "64k")
     data = mp3.read_bytes()
+    # A half-copied WAV: ffprobe takes its length from the file's size, its header says 30 s.
+    wav = sample["wav"].read_bytes()
     cases = {
         "empty.mp3": (b"", "read", "empty"),
         "truncated.mp3": (data[: len(data) // 2], "decode", "truncated"),
+        "truncated.wav": (wav[: len(wav) * 6 // 10], "decode", "of the 30.0 s declared"),
         "random.mp3": (os.urandom(20_000), "probe", "not audio"),
         "notes.mp3": (b"Episode notes: remember to thank the sponsor.\n" * 20, "probe", "not audio"),
     }
@@ -89,6 +92,12 @@ def test_bad_inputs_raise_audio_error_naming_stage_and_reason(tmp_path, sample):
         message = str(error)
         assert "\n" not in message and stage in message and str(path) in message
         assert path.exists() and path.read_bytes() == content  # never touched
+
+    # A WAV streamed to a pipe leaves its header's sizes open: whole, not truncated.
+    streamed = tmp_path / "streamed.wav"
+    with streamed.open("wb") as out:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(sample["wav"]), "-f", "wav", "-"], stdout=out, check=True)
+    assert abs(len(load_audio(streamed)) / SAMPLE_RATE - 30.0) < 0.3
 
     missing = tmp_path / "missing.wav"
     with pytest.raises(AudioError, match="does not exist"):

@@ -193,11 +193,12 @@ def load_audio(
     if filled == 0:
         raise AudioError(path, "decode", "no audio samples decoded (truncated or corrupt)")
     decoded = filled / sample_rate
-    if info.duration and not allow_truncated:
-        missing = info.duration - decoded
-        if missing > max(_TRUNCATION_TOLERANCE_S, _TRUNCATION_TOLERANCE_FRACTION * info.duration):
+    declared = max(info.duration or 0.0, _wav_header_seconds(path) or 0.0)
+    if declared and not allow_truncated:
+        missing = declared - decoded
+        if missing > max(_TRUNCATION_TOLERANCE_S, _TRUNCATION_TOLERANCE_FRACTION * declared):
             raise AudioError(
-                path, "decode", f"truncated: decoded {decoded:.1f} s of the {info.duration:.1f} s declared"
+                path, "decode", f"truncated: decoded {decoded:.1f} s of the {declared:.1f} s declared"
             )
     if not allow_silence:
         peak = float(np.max(np.abs(samples)))
@@ -205,6 +206,32 @@ def load_audio(
             level = "-inf" if peak == 0 else f"{20 * np.log10(peak):.0f}"
             raise AudioError(path, "speech", f"no speech: the audio is silent (peak {level} dBFS)")
     return samples
+
+
+def _wav_header_seconds(path: Path) -> float | None:
+    """The length a PCM WAV's header declares, or None (not a WAV, not PCM, length left open).
+
+    ffprobe (and libsndfile) take a WAV's length from the file's size, so a
+    half-copied WAV reads as a shorter, complete one; its header still says how
+    long it was meant to be.
+    """
+    import wave
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+            if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            handle.seek(0)
+            with wave.open(handle) as reader:
+                frames, rate = reader.getnframes(), reader.getframerate()
+                block = reader.getnchannels() * reader.getsampwidth()
+    except (OSError, EOFError, wave.Error):
+        return None  # float or extensible WAVs: stdlib wave reads PCM only; ffprobe's figure stands
+    # Streamed WAVs (written to a pipe) leave the size at 0 or at its maximum: unknown, not truncated.
+    if not rate or frames == 0 or frames * block >= 0xFFFFFFFF - 64:
+        return None
+    return frames / rate
 
 
 def file_sha256(path: str | Path) -> str:
