@@ -95,8 +95,11 @@ def transcribe_audio(path: str, title: str | None, key: str) -> Episode:
     """Transcribe an audio/video file with whisperX (cached by content hash)."""
     from castline.service.locks import slot
     from castline.speech.asr import transcribe
+    from castline.speech.audio import probe
 
     _tell("transcribe", Path(path).name)
+    with stage_errors("transcribe", path):
+        probe(path)  # a file with no audio stream is told so at once, not after waiting for the audio slot
     with stage_errors("transcribe", path), slot("audio"):
         episode = transcribe(path)
     if title:

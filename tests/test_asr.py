@@ -238,3 +238,32 @@ def test_untimed_words_take_their_neighbours_times_and_turns_split_at_sentences(
     assert times == [(1.0, 1.2), (1.2, 2.0), (2.0, 2.0), (2.0, 2.3)]
     turns = _turns_from_words([Word(w["word"], w["start"], w["end"]) for w in words])
     assert [(t.text, t.start, t.end) for t in turns] == [("It costs $5.", 1.0, 2.0), ("Wow!", 2.0, 2.3)]
+
+
+@needs_ffmpeg
+def test_no_audio_stream_is_told_without_waiting_for_the_audio_slot(tmp_path, monkeypatch):
+    import threading
+
+    from castline.service.locks import slot
+    from flows.episode import transcribe_audio
+
+    video = tmp_path / "silent-film.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x120:d=1", "-an", str(video)],
+                   check=True)  # fmt: skip
+    monkeypatch.setenv("CASTLINE_LOCKS", str(tmp_path / "locks"))
+    outcome = {}
+
+    def run():
+        try:
+            transcribe_audio.fn(str(video), None, "key")
+        except Exception as exc:  # noqa: BLE001 - the test reads what was raised
+            outcome["error"] = exc
+
+    with slot("audio"):  # another episode's ASR holds the machine's only audio slot
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout=30)
+        waited = worker.is_alive()
+    worker.join(timeout=60)
+    assert not waited, "the file waited for the audio slot before being refused"
+    assert "no audio stream" in str(outcome.get("error")), outcome
