@@ -53,9 +53,11 @@ class FeedServer:
                 self.end_headers()
                 if status != 304:
                     try:
-                        self.wfile.write(body)
+                        for piece in [body] if isinstance(body, bytes) else body:  # an iterable drips
+                            self.wfile.write(piece)
+                            self.wfile.flush()
                     except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client gave up on purpose (size cap)
+                        pass  # the client gave up on purpose (size cap, deadline)
 
             def log_message(self, *args) -> None:
                 pass
@@ -413,3 +415,45 @@ def test_filesystem_without_hard_links(server: FeedServer, data: Path, monkeypat
     assert path.name == "Taken (2).mp3" and path.read_bytes() == FAKE_MP3
     assert (data / "inbox" / "Taken.mp3").read_bytes() == b"mine"
     assert sorted(inbox_files(data)) == ["Taken (2).mp3", "Taken (2).mp3.meta.json", "Taken.mp3"]
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+    + ']><rss version="2.0"><channel><title>&j;</title><item><title>Bomb</title><guid>b</guid>'
+    '<enclosure url="/media/ep1.mp3" type="audio/mpeg" length="1"/></item></channel></rss>'
+)
+
+
+def test_hostile_feeds_are_refused_and_the_rest_still_polls(server: FeedServer, data: Path):
+    import gzip
+    import time
+
+    # A gzip bomb: 64 MB of spaces sent as 64 kB of gzip.
+    server.routes["/gzip-bomb.xml"] = (200, {"Content-Type": "text/xml", "Content-Encoding": "gzip"},
+                                       gzip.compress(b"<rss>" + b" " * (64 << 20)))  # fmt: skip
+    # An entity bomb: ten levels of ten references, a billion letters if expanded.
+    server.routes["/entity-bomb.xml"] = (200, {"Content-Type": "text/xml"}, BILLION_LAUGHS.encode())
+
+    def drip(handler):
+        # A feed that never finishes: a byte every 0.1 s, no length, for as long as anyone listens.
+        def pieces():
+            yield b'<?xml version="1.0"?><rss version="2.0"><channel>'
+            for _ in range(600):
+                time.sleep(0.1)
+                yield b" "
+
+        return 200, {"Content-Type": "text/xml", "Content-Length": None, "Connection": "close"}, pieces()
+
+    server.routes["/drip.xml"] = drip
+    good = server.add_feed()
+    feeds = [FeedConfig(url=server.base + p) for p in ("/gzip-bomb.xml", "/entity-bomb.xml", "/drip.xml")]
+    started = time.monotonic()
+    report = poll([*feeds, FeedConfig(url=good)], data,
+                  policy=FetchPolicy(max_feed_bytes=8 << 20, feed_seconds=3, allow_private=True))  # fmt: skip
+    assert time.monotonic() - started < 30
+    errors = report.feed_errors
+    assert "larger than" in errors[server.base + "/gzip-bomb.xml"]
+    assert "took longer than 3 s" in errors[server.base + "/drip.xml"]
+    assert "entit" in errors[server.base + "/entity-bomb.xml"]  # refused, never expanded
+    assert len(report.fetched) == 2  # the good feed's two items still arrive

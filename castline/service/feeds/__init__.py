@@ -32,13 +32,20 @@ from __future__ import annotations
 
 from castline.service.feeds.config import FeedConfig, load_config
 from castline.service.feeds.fetch import ALLOWED_TYPES, DownloadRefused, FetchPolicy, download
-from castline.service.feeds.parse import TRANSCRIPT_PREFERENCE, FeedItem, choose_sources, parse_feed
+from castline.service.feeds.parse import (
+    TRANSCRIPT_PREFERENCE,
+    FeedItem,
+    FeedRejected,
+    choose_sources,
+    parse_feed,
+)
 from castline.service.feeds.polling import FeedsReport, ItemOutcome, poll
 
 __all__ = [
     "ALLOWED_TYPES",
     "TRANSCRIPT_PREFERENCE",
     "DownloadRefused",
+    "FeedRejected",
     "FeedConfig",
     "FeedItem",
     "FeedsReport",

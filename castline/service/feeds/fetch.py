@@ -60,7 +60,9 @@ class FetchPolicy:
     max_bytes:
         Largest media/transcript accepted (default 2 GiB, the inbox limit).
     max_feed_bytes:
-        Largest feed document accepted.
+        Largest feed document accepted (counted decoded: a gzip bomb is cut off).
+    feed_seconds:
+        Seconds the feed document may take in all (a server that drips bytes forever).
     allow_private:
         Allow loopback/private/link-local addresses. ``None``: only when the feed
         itself is on such an address.
@@ -73,6 +75,7 @@ class FetchPolicy:
     max_redirects: int = 5
     max_bytes: int = DEFAULT_MAX_BYTES
     max_feed_bytes: int = 20 * 1024 * 1024
+    feed_seconds: float = 120.0
     allow_private: bool | None = None
     user_agent: str = "castline-feeds/0.1 (+podcast post-production)"
 
@@ -195,7 +198,7 @@ def download(
                 raise DownloadRefused(url, f"{int(length)} bytes is over the size cap of {policy.max_bytes}")
             received = 0
             with open(part, "xb") as handle:
-                for chunk in response.iter_bytes(1024 * 1024):
+                for chunk in response.iter_bytes():  # pieces as they arrive: the deadline holds for a drip
                     received += len(chunk)
                     if received > policy.max_bytes:
                         raise DownloadRefused(url, f"more than the size cap of {policy.max_bytes} bytes")
@@ -269,14 +272,18 @@ def fetch_feed(url: str, policy: FetchPolicy, state: dict[str, Any],
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
+    deadline = time.monotonic() + policy.feed_seconds
     with _response(url, policy, _FEED_TYPES, allow_private=allow_private, headers=headers) as response:
         if response.status_code == 304:
             return None, {}
         chunks, received = [], 0
-        for chunk in response.iter_bytes(256 * 1024):
+        for chunk in response.iter_bytes():  # decoded pieces as they arrive
             received += len(chunk)
             if received > policy.max_feed_bytes:
-                raise DownloadRefused(url, f"feed larger than {policy.max_feed_bytes} bytes")
+                raise DownloadRefused(url, f"feed larger than {policy.max_feed_bytes} bytes (decoded)")
+            if time.monotonic() > deadline:
+                raise DownloadRefused(url, f"feed took longer than {policy.feed_seconds:.0f} s to arrive",
+                                      permanent=False)
             chunks.append(chunk)
         validators = {"etag": response.headers.get("etag"),
                       "last_modified": response.headers.get("last-modified")}

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 __all__ = [
+    "FeedRejected",
     "MEDIA_SUFFIXES",
     "PODCAST_NS",
     "TRANSCRIPT_PREFERENCE",
@@ -76,11 +77,23 @@ def _transcripts_by_item(content: bytes, base_url: str) -> list[tuple[str | None
     return found
 
 
+class FeedRejected(ValueError):
+    """A feed document refused as a whole (an entity expansion bomb); the other feeds go on."""
+
+
 def parse_feed(content: bytes, base_url: str = "") -> tuple[str, list[FeedItem]]:
-    """The feed's title and its items (newest first when dates are given, else feed order)."""
+    """The feed's title and its items (newest first when dates are given, else feed order).
+
+    Raises :class:`FeedRejected` for a document whose entities would amplify it
+    (a "billion laughs" DTD): expat refuses it and feedparser's loose parser
+    would read it with the entities left as text, so it is refused outright.
+    """
     import feedparser
 
     parsed = feedparser.parse(content, response_headers={"content-location": base_url} if base_url else None)
+    problem = str(parsed.get("bozo_exception") or "")
+    if "amplification" in problem:
+        raise FeedRejected(f"entity expansion bomb refused ({problem.split(': ')[-1]})")
     transcripts = _transcripts_by_item(content, base_url)
     by_guid = {guid: found for guid, found in transcripts if guid}
     items = []

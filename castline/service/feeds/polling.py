@@ -183,7 +183,13 @@ def poll(
             if content is None:
                 _save_state(state_path, state)
                 continue
-            title, items = parse_feed(content, feed.url)
+            try:
+                title, items = parse_feed(content, feed.url)
+            except ValueError as exc:  # FeedRejected, or a document no parser makes sense of
+                log.warning("feed %s: %s", feed.url, exc)
+                report.feed_errors[feed.url] = str(exc)
+                _save_state(state_path, state)
+                continue
             feed_state["title"] = title
             seen = feed_state["items"]
             for rank, item in enumerate(items):
