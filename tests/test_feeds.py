@@ -457,3 +457,41 @@ def test_hostile_feeds_are_refused_and_the_rest_still_polls(server: FeedServer, 
     assert "took longer than 3 s" in errors[server.base + "/drip.xml"]
     assert "entit" in errors[server.base + "/entity-bomb.xml"]  # refused, never expanded
     assert len(report.fetched) == 2  # the good feed's two items still arrive
+
+
+def test_a_name_that_rebinds_to_loopback_is_never_fetched(server: FeedServer, data: Path, monkeypatch):
+    import socket
+
+    port = int(server.base.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    looked_up = []
+
+    def rebinding(host, *args, **kwargs):
+        # Public when checked, loopback (this test's server) on every later look-up.
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        looked_up.append(host)
+        address = "93.184.215.14" if len(looked_up) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    data.mkdir()
+    with pytest.raises(DownloadRefused, match="timed out|request failed"):
+        download(f"http://rebind.example:{port}/media/ep1.mp3", data, "ep1.mp3",
+                 policy=FetchPolicy(timeout=2, allow_private=False))  # fmt: skip
+    assert server.count("/media/ep1.mp3") == 0  # the request went to the address checked, not to loopback
+    assert list(data.iterdir()) == []
+
+
+def test_requests_carry_the_host_name_they_were_made_for(server: FeedServer, data: Path, monkeypatch):
+    import socket
+
+    port = int(server.base.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real(
+        "127.0.0.1" if host == "feeds.local.test" else host, *a, **k))  # fmt: skip
+    data.mkdir()
+    saved = download(f"http://feeds.local.test:{port}/media/ep1.mp3", data, "ep1.mp3", allow_private=True)
+    assert saved.read_bytes() == FAKE_MP3
+    path, headers = server.requests[-1]
+    assert path == "/media/ep1.mp3" and headers["Host"] == f"feeds.local.test:{port}"

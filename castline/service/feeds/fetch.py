@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from castline.service.feeds.parse import MEDIA_SUFFIXES
 from castline.service.inbox import DEFAULT_MAX_BYTES, SIDECAR_SUFFIX, safe_name
@@ -89,27 +89,58 @@ class DownloadRefused(Exception):
         self.url, self.reason, self.permanent = url, reason, permanent
 
 
-def is_private_host(host: str) -> bool:
+def _is_private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+            or address.is_multicast or address.is_unspecified)  # fmt: skip
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
-        infos = socket.getaddrinfo(host, None)
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
-        return False  # unresolvable: the request fails on its own
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified):
-            return True
-    return False
+        return []  # unresolvable: the request fails on its own
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
-def _check_url(url: str, allow_private: bool) -> None:
+def is_private_host(host: str) -> bool:
+    """True when any address ``host`` resolves to is loopback, private, link-local or reserved."""
+    return any(_is_private_address(a) for a in _addresses(host))
+
+
+def _check_url(url: str, allow_private: bool) -> str | None:
+    """Check ``url``'s scheme and host; return the address checked, which the request must connect to.
+
+    The host is resolved once: connecting to the address that was checked is
+    what defeats a name that resolves to a public address when checked and to
+    a private one when fetched (DNS rebinding).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise DownloadRefused(url, f"scheme {parts.scheme!r} is not fetched (http and https only)")
     if not parts.hostname:
         raise DownloadRefused(url, "no host in url")
-    if not allow_private and is_private_host(parts.hostname):
+    addresses = _addresses(parts.hostname)
+    if not allow_private and any(_is_private_address(a) for a in addresses):
         raise DownloadRefused(url, f"host {parts.hostname} is a private, loopback or link-local address")
+    return str(addresses[0]) if addresses else None
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``url`` aimed at ``address``, with the Host header and TLS name of the original host."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return url, {}, {}  # already an address
+    except ValueError:
+        pass
+    if address is None:
+        return url, {}, {}
+    netloc = f"[{address}]" if ":" in address else address
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host_header}, {"sni_hostname": host}
 
 
 def _type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:
@@ -128,9 +159,11 @@ def _response(url: str, policy: FetchPolicy, allowed: tuple[str, ...], *, allow_
     with client:
         current, visited = url, []
         while True:
-            _check_url(current, allow_private)
+            address = _check_url(current, allow_private)
             try:
-                request = client.build_request("GET", current, headers=headers)
+                target, host_header, extensions = _pinned(current, address)
+                request = client.build_request("GET", target, headers={**(headers or {}), **host_header},
+                                               extensions=extensions)  # fmt: skip
                 response = client.send(request, stream=True)
             except httpx.TimeoutException as exc:
                 raise DownloadRefused(current, f"timed out ({type(exc).__name__})", permanent=False) from exc
