@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +33,20 @@ def available() -> bool:
     return default_model_path() is not None and importlib.util.find_spec("sentence_transformers") is not None
 
 
-@lru_cache(maxsize=2)
+#: Two episodes of one inbox pass reach their chapters at once: transformers builds a model on
+#: the "meta" device under a process-wide switch, so two loads at once break each other
+#: ("Cannot copy out of meta tensor"). One load at a time; the cache serves the rest.
+_LOADING = threading.Lock()
+
+
 def load_model(name_or_path: str | None = None):
-    """Load (once per process) the sentence-transformers model."""
+    """Load (once per process, one thread at a time) the sentence-transformers model."""
+    with _LOADING:
+        return _load_model(name_or_path)
+
+
+@lru_cache(maxsize=2)
+def _load_model(name_or_path: str | None):
     from sentence_transformers import SentenceTransformer
 
     target = name_or_path or os.environ.get("CASTLINE_EMBED_MODEL") or default_model_path()
