@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test serve setup system lint bench bench-audio clean
+.PHONY: run test serve setup system lint bench bench-audio bench-ops clean
 
 run: setup ## Process every sample seed end to end into data/output/
 	$(VENV)/bin/castline batch seeds/manifest.yaml --out data/output
@@ -36,6 +36,10 @@ bench: setup ## Quality and speed figures on the seeds and the dev sets
 
 bench-audio: setup ## Audio path against bare whisperX on a synthetic 10-minute interview
 	$(PY) bench/audio.py
+
+bench-ops: setup ## Inbox under load, and kill -9 mid-pass then a restart (nothing lost or doubled)
+	$(PY) bench/inbox_load.py --files 40
+	$(PY) bench/kill_recovery.py --runs 20
 
 setup: system $(STAMP)
 
