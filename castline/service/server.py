@@ -32,7 +32,8 @@ def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _is_prefect(api_url: str) -> bool:
+def _healthy(api_url: str) -> bool:
+    """True when ``GET {api_url}/health`` answers 200 (a Prefect server)."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return response.status == 200
@@ -59,12 +60,8 @@ def wait_healthy(api_url: str, timeout: float = 120.0, proc: subprocess.Popen | 
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"Prefect server exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
+        if _healthy(api_url):
+            return
         time.sleep(0.5)
     raise TimeoutError(f"Prefect server at {api_url} not healthy after {timeout:.0f}s")
 
@@ -88,7 +85,7 @@ def run_service(*, host: str, port: int, data_dir: Path, feeds_config: Path, con
             console.print(message, highlight=False)
 
     if port_answers(connect_host, port):
-        what = "a Prefect server" if _is_prefect(f"http://{connect_host}:{port}/api") else "another program"
+        what = "a Prefect server" if _healthy(f"http://{connect_host}:{port}/api") else "another program"
         say(f"[red]✗[/] port {port} on {connect_host} already answers ({what}; a stale one from an earlier "
             f"castline serve?): stop it, or start with --port")
         return 2

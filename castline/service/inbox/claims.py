@@ -39,6 +39,7 @@ __all__ = [
     "OPTION_KEYS",
     "Survey",
     "claim",
+    "claim_dirs",
     "read_sidecar",
     "scan_inbox",
     "survey_inbox",
@@ -167,6 +168,12 @@ def _move_into_claim(source: Path, target: Path, kind: str) -> None:
     shutil.copy2(source, partial, follow_symlinks=False)
     os.rename(partial, target)
     os.unlink(source)  # only once the complete copy has its name
+
+
+def claim_dirs(root: Path) -> list[Path]:
+    """The claim folders in ``root/work/``, in name order (their names start with the claim's time)."""
+    return sorted(p for p in (root / "work").iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))  # fmt: skip
 
 
 def _new_claim_dir(root: Path) -> tuple[Path, int]:

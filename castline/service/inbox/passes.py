@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from castline.service.inbox.claims import claim, read_sidecar, survey_inbox
+from castline.service.inbox.claims import claim, claim_dirs, read_sidecar, survey_inbox
 from castline.service.inbox.files import (
     DEFAULT_MAX_BYTES,
     SIDECAR_SUFFIX,
@@ -145,8 +145,7 @@ def _recover(root: Path, report: InboxReport, max_bytes: int) -> list[Claim]:
     """
     redo: list[Claim] = []
     try:
-        for claim_dir in sorted(p for p in (root / "work").iterdir()
-                                if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")):
+        for claim_dir in claim_dirs(root):
             recovered = _hold_and_rebuild(root, claim_dir)
             if recovered is None:
                 continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from castline.service.inbox.claims import survey_inbox
+from castline.service.inbox.claims import claim_dirs, survey_inbox
 from castline.service.inbox.files import ensure_layout
 
 __all__ = ["InboxWork", "inbox_work"]
@@ -26,7 +26,6 @@ class InboxWork:
     ready: int
     unsafe: int
     left_in_work: int
-    waiting: int
 
     def __bool__(self) -> bool:
         return bool(self.ready or self.unsafe or self.left_in_work)
@@ -42,6 +41,4 @@ def inbox_work(data_dir: str | Path, *, settle_seconds: float = 3.0) -> InboxWor
     """Survey ``data_dir`` as a pass would (recording first sightings) and say what it would do."""
     root = ensure_layout(data_dir)
     survey = survey_inbox(root, settle_seconds)
-    left = sum(1 for p in (root / "work").iterdir()
-               if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))  # fmt: skip
-    return InboxWork(len(survey.ready), len(survey.unsafe), left, len(survey.waiting))
+    return InboxWork(len(survey.ready), len(survey.unsafe), len(claim_dirs(root)))
